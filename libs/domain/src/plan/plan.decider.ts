@@ -98,6 +98,12 @@ function transitionsFor(definition: WorkflowDefinition, action: Transition['acti
 
 /** 403, then 400: the checks that do not depend on the plan's current state. */
 export function authorizeEdit(definition: WorkflowDefinition, state: PlanState, content: PlanContent, ctx: PlanContext): void {
+  checkEditAccess(definition, state, ctx);
+  validatePlanContent(content, ctx.mesa);
+}
+
+/** 403 when the caller may not edit this plan's content. */
+export function checkEditAccess(definition: WorkflowDefinition, state: PlanState, ctx: PlanContext): void {
   const [edit] = transitionsFor(definition, 'edit');
   const roles = resolveRoles(ctx.actor, ctx.mesa, state.drafter);
   if (!edit || !edit.who.some((r) => roles.has(r))) {
@@ -106,7 +112,6 @@ export function authorizeEdit(definition: WorkflowDefinition, state: PlanState, 
       en: `Only ${edit ? whoOf(edit, ctx.mesa, state.drafter).en : 'nobody'} may edit this plan.`,
     });
   }
-  validatePlanContent(content, ctx.mesa);
 }
 
 export function decideEdit(definition: WorkflowDefinition, state: PlanState, content: PlanContent, ctx: PlanContext): PlanNewEvent[] {
@@ -141,21 +146,28 @@ function blank(text: string | undefined): boolean {
   return text === undefined || text.trim().length === 0;
 }
 
-/**
- * The checks that come before the version check and the state check, in the contract's
- * order: who may act (403), then what the request must carry (400).
- */
-export function authorizeAction(definition: WorkflowDefinition, state: PlanState, cmd: PlanActionCommand, ctx: PlanContext): void {
-  const transition = pickTransition(definition, state, cmd.action);
+/** 403 when the caller's institution holds none of the roles the action needs. */
+export function checkActionAccess(definition: WorkflowDefinition, state: PlanState, action: PlanAction, ctx: PlanContext): Transition {
+  const transition = pickTransition(definition, state, action);
   const roles = resolveRoles(ctx.actor, ctx.mesa, state.drafter);
-  const label = ACTION_LABELS[cmd.action];
   if (!transition.who.some((r) => roles.has(r))) {
     const allowed = whoOf(transition, ctx.mesa, state.drafter);
+    const label = ACTION_LABELS[action];
     throw new Forbidden({
       es: `Solo ${allowed.es} puede ${label.es} este plan.`,
       en: `Only ${allowed.en} may ${label.en} this plan.`,
     });
   }
+  return transition;
+}
+
+/**
+ * The checks that come before the version check and the state check, in the contract's
+ * order: who may act (403), then what the request must carry (400).
+ */
+export function authorizeAction(definition: WorkflowDefinition, state: PlanState, cmd: PlanActionCommand, ctx: PlanContext): void {
+  const transition = checkActionAccess(definition, state, cmd.action, ctx);
+  const label = ACTION_LABELS[cmd.action];
   if (transition.guards.includes('four-eyes') && transition.from.includes(state.status)) {
     const current = state.revisions.find((r) => r.number === state.revision);
     if (current && current.submittedBy === ctx.actor.id) {

@@ -1,0 +1,38 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { GovflowConfig } from '@govflow/config';
+import { deferredJsonBody } from '@govflow/http';
+import { ApiModule } from './api.module';
+
+/** The HTTP API, configured the same way for `npm start` and for the end-to-end tests. */
+export async function createApiApp(config: GovflowConfig, databaseUrl: string): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config, databaseUrl), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  // ETags are the plan's version, set by the handlers; Express's own body hashes would lie.
+  app.set('etag', false);
+  app.use(deferredJsonBody());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('govflow')
+      .setDescription(
+        'Motor de flujos de gobernanza para planes de acción interinstitucionales. ' +
+          'Errors are application/problem+json: {type, title, status, detail, code, errors?}. ' +
+          'Messages are in Spanish; send Accept-Language: en for English.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  return app;
+}

@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '@govflow/config';
+import { createDatabase, runMigrations, startEmbeddedPostgres } from '@govflow/database';
+import { DirectoryCommands, DirectoryService } from '@govflow/directory';
+import { Client } from 'pg';
+import { resolveAdminToken } from './admin-token';
+import { createApiApp } from './app.factory';
+import { demoActors, seedDemo } from './seed/demo-seed';
+
+async function databaseFor(dataDir: string, configured?: string): Promise<{ url: string; embedded: boolean }> {
+  if (configured) return { url: configured, embedded: false };
+  const server = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres') });
+  const client = new Client({ connectionString: server.url });
+  await client.connect();
+  const { rowCount } = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'govflow'`);
+  await client.end();
+  if (rowCount === 0) await createDatabase(server.url, 'govflow');
+  const url = new URL(server.url);
+  url.pathname = '/govflow';
+  return { url: url.toString(), embedded: true };
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`govflow: configuración inválida / invalid configuration: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const admin = resolveAdminToken(config.adminToken, config.dataDir);
+  config = { ...config, adminToken: admin.token };
+
+  const database = await databaseFor(config.dataDir, config.databaseUrl);
+  const applied = await runMigrations(database.url);
+  const app = await createApiApp(config, database.url);
+  await app.init();
+
+  let seeded = false;
+  if (config.seed === 'demo') seeded = await seedDemo(app.get(DirectoryService), app.get(DirectoryCommands));
+  await app.listen(config.port, config.host);
+
+  const base = `http://localhost:${config.port}`;
+  const lines = [
+    '',
+    `govflow escuchando en ${base}  (OpenAPI: ${base}/docs, salud: ${base}/health)`,
+    `  base de datos: ${database.embedded ? `PostgreSQL embebido en ${join(config.dataDir, 'postgres')}` : 'DATABASE_URL'}; migraciones aplicadas ahora: ${applied.length}`,
+    `  token de administración (${admin.source === 'env' ? 'GOVFLOW_ADMIN_TOKEN' : join(config.dataDir, 'admin-token')}): ${admin.source === 'env' ? '(el de GOVFLOW_ADMIN_TOKEN)' : admin.token}`,
+  ];
+  if (config.seed === 'demo') {
+    lines.push(`  mesas de demostración ${seeded ? 'creadas ahora' : 'ya existentes'}; tokens de demostración (solo para pruebas locales):`);
+    for (const actor of demoActors()) lines.push(`    ${actor.entity.padEnd(9)} ${actor.roles.join(',').padEnd(9)} ${actor.token}`);
+  }
+  console.log(lines.join('\n'));
+}
+
+main().catch((error) => {
+  console.error('govflow no pudo iniciar / failed to start:', error);
+  process.exit(1);
+});

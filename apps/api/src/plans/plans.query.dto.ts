@@ -1,0 +1,48 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { PLAN_STATES } from '@govflow/domain';
+import { IsCode } from '@govflow/http';
+
+export class ListPlansQuery {
+  @ApiPropertyOptional({ example: 'TRANSFORMACION-DIGITAL' })
+  @IsOptional()
+  @IsCode()
+  mesa?: string;
+
+  @ApiPropertyOptional({ enum: PLAN_STATES })
+  @IsOptional()
+  @IsIn(PLAN_STATES)
+  status?: string;
+
+  @ApiPropertyOptional({ default: 50, maximum: 200 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: "The previous page's nextCursor" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export class StateQuery {
+  @ApiPropertyOptional({ example: '2024-10-15T12:00:00.000Z', description: 'Inclusive: every event recorded at or before' })
+  @IsOptional()
+  @Matches(ISO_INSTANT, { message: 'isDateString' })
+  at?: string;
+
+  @ApiPropertyOptional({ example: 3 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(2_000_000_000)
+  version?: number;
+}

@@ -1,0 +1,5 @@
+export * from './event-store';
+export * from './event-store.types';
+export * from './hash-chain';
+export * from './envelope';
+export * from './database.module';

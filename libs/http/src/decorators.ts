@@ -1,0 +1,46 @@
+import { SetMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ValidateBy, ValidationOptions } from 'class-validator';
+import { Actor, ActorRole } from '@govflow/domain';
+
+export const CODE_PATTERN = /^[A-Z0-9][A-Z0-9_-]{1,39}$/;
+
+/** Institution and table codes: `MINFIN`, `TRANSFORMACION-DIGITAL`. */
+export function IsCode(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy({ name: 'isCode', validator: { validate: (v) => typeof v === 'string' && CODE_PATTERN.test(v) } }, options);
+}
+
+export function IsSha256(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy({ name: 'isSha256', validator: { validate: (v) => typeof v === 'string' && /^[0-9a-f]{64}$/i.test(v) } }, options);
+}
+
+export const IS_PUBLIC = 'govflow:public';
+/** No bearer token needed (health, docs). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+export const REQUIRED_ROLES = 'govflow:roles';
+/** The caller must hold one of these actor roles. */
+export const RequireRoles = (...roles: ActorRole[]) => SetMetadata(REQUIRED_ROLES, roles);
+
+/** The authenticated actor, set by the auth guard. */
+export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => ctx.switchToHttp().getRequest().actor);
+
+const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A real calendar date, YYYY-MM-DD. */
+export function IsIsoDate(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isIsoDate',
+      validator: {
+        validate: (v) => {
+          const m = typeof v === 'string' ? CALENDAR_DATE.exec(v) : null;
+          if (!m) return false;
+          const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+          const date = new Date(Date.UTC(y, mo - 1, d));
+          return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+        },
+      },
+    },
+    options,
+  );
+}

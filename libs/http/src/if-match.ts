@@ -1,0 +1,35 @@
+import { PreconditionFailed, ValidationFailed } from '@govflow/domain';
+
+/** `If-Match: "3"` (or W/"3", or 3) -> 3; absent -> undefined; anything else is a 400. */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '' || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match) {
+    throw ValidationFailed.field('If-Match', 'If-Match debe ser la versión entre comillas, p. ej. "3".', 'If-Match must be the version in quotes, e.g. "3".');
+  }
+  return Number(match[1]);
+}
+
+export function checkIfMatch(expected: number | undefined, current: number): void {
+  if (expected !== undefined && expected !== current) {
+    throw new PreconditionFailed({
+      es: `El plan está en la versión ${current}, no en la ${expected}: vuelva a cargarlo antes de decidir.`,
+      en: `The resource is at version ${current}, not ${expected}: reload it before deciding.`,
+    });
+  }
+}
+
+export const etagOf = (version: number): string => `"${version}"`;
+
+/** Idempotency-Key: 1 to 200 visible ASCII characters. */
+export function parseIdempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,200}$/.test(header)) {
+    throw ValidationFailed.field(
+      'Idempotency-Key',
+      'Idempotency-Key debe tener entre 1 y 200 caracteres ASCII visibles.',
+      'Idempotency-Key must be 1 to 200 visible ASCII characters.',
+    );
+  }
+  return header;
+}

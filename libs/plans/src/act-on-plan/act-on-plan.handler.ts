@@ -1,0 +1,95 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import {
+  NotFound,
+  PlanActionCommand,
+  PlanContext,
+  TaskRecordedEvent,
+  TaskState,
+  authorizeAction,
+  checkActionAccess,
+  decideAction,
+  evolveTask,
+  formatDefinitionRef,
+  isPlanAction,
+  taskStreamId,
+  tasksForImplementation,
+} from '@govflow/domain';
+import { DirectoryService } from '@govflow/directory';
+import { EventStore, envelope } from '@govflow/event-store';
+import { checkIfMatch, etagOf, validateDto } from '@govflow/http';
+import { TaskQueries, upsertTask } from '@govflow/tasks';
+import { commandContext, plain, viewFor } from '../command-meta';
+import { IdempotencyStore } from '../idempotency';
+import { PlanView } from '../plan.view';
+import { upsertPlan } from '../plan.projection';
+import { PlanRepository, definitionOf, foldPlanFrom, planStreamId } from '../plan.repository';
+import { PlanActionRequest } from './plan-action.request.dto';
+import { ActOnPlanCommand } from './act-on-plan.command';
+
+/**
+ * load -> who may (403) -> what the request carries (400) -> If-Match (412) -> decide (409)
+ * -> one transaction: plan events, task streams, projections, idempotency record.
+ */
+@CommandHandler(ActOnPlanCommand)
+export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
+  constructor(
+    private readonly store: EventStore,
+    private readonly plans: PlanRepository,
+    private readonly directory: DirectoryService,
+    private readonly tasks: TaskQueries,
+    private readonly idempotency: IdempotencyStore,
+  ) {}
+
+  execute({ planId, action, body, ifMatch, meta }: ActOnPlanCommand) {
+    const { actor } = meta;
+    return this.idempotency.once<PlanView>({ actorId: actor.id, commandId: meta.idempotencyKey, fingerprint: meta.fingerprint }, async (record) => {
+      const { state, head } = await this.plans.load(planId);
+      if (!isPlanAction(action)) {
+        throw new NotFound({ es: `La acción «${action}» no existe para planes.`, en: `There is no plan action "${action}".` });
+      }
+      const mesa = await this.directory.getMesa(state.mesa);
+      const definition = definitionOf(state.definition);
+      const decision: PlanContext = { actor, mesa, now: meta.now.toISOString() };
+      checkActionAccess(definition, state, action, decision);
+      const request = plain(validateDto(PlanActionRequest, body ?? {}));
+      if (action === 'complete') decision.openTasks = await this.tasks.countOpen(planId);
+      const command: PlanActionCommand = { action, ...request };
+      if (action === 'record-presentation') {
+        command.taskIds = state.content.commitments.flatMap((c) => c.milestones.map(() => randomUUID()));
+      }
+      authorizeAction(definition, state, command, decision);
+      checkIfMatch(ifMatch, state.version);
+      const events = decideAction(definition, state, command, decision);
+      const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
+
+      return this.store.transaction(async (tx) => {
+        const appended = await tx.append({
+          streamId: planStreamId(planId),
+          streamType: 'plan',
+          expectedVersion: state.version,
+          expectedHead: head,
+          events: envelope(events, ctx, formatDefinitionRef(definition)),
+        });
+        const after = foldPlanFrom(state, appended.events);
+        await upsertPlan(tx, after);
+        if (state.status !== 'implementation' && after.status === 'implementation') {
+          const causation = { ...ctx, causationId: appended.events[appended.events.length - 1].position };
+          for (const task of tasksForImplementation(after)) {
+            const created = await tx.append({
+              streamId: taskStreamId(task.taskId),
+              streamType: 'task',
+              expectedVersion: 0,
+              events: envelope(task.events, causation),
+            });
+            const taskState = created.events.reduce<TaskState | null>((s, e) => evolveTask(s, e as TaskRecordedEvent), null)!;
+            await upsertTask(tx, taskState);
+          }
+        }
+        const answer = { status: 200, body: viewFor(definition, after, actor, mesa, meta.now), etag: etagOf(after.version) };
+        await record(tx, answer);
+        return answer;
+      });
+    });
+  }
+}

@@ -1,0 +1,53 @@
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { authorizeEdit, checkEditAccess, decideEdit, formatDefinitionRef } from '@govflow/domain';
+import { DirectoryService } from '@govflow/directory';
+import { EventStore, envelope } from '@govflow/event-store';
+import { checkIfMatch, etagOf, validateDto } from '@govflow/http';
+import { commandContext, plain, viewFor } from '../command-meta';
+import { IdempotencyStore } from '../idempotency';
+import { PlanView } from '../plan.view';
+import { PlanContentRequest } from '../plan-content.request.dto';
+import { upsertPlan } from '../plan.projection';
+import { PlanRepository, definitionOf, foldPlanFrom, planStreamId } from '../plan.repository';
+import { EditPlanCommand } from './edit-plan.command';
+
+@CommandHandler(EditPlanCommand)
+export class EditPlanHandler implements ICommandHandler<EditPlanCommand> {
+  constructor(
+    private readonly store: EventStore,
+    private readonly plans: PlanRepository,
+    private readonly directory: DirectoryService,
+    private readonly idempotency: IdempotencyStore,
+  ) {}
+
+  execute({ planId, body, ifMatch, meta }: EditPlanCommand) {
+    const { actor } = meta;
+    return this.idempotency.once<PlanView>({ actorId: actor.id, commandId: meta.idempotencyKey, fingerprint: meta.fingerprint }, async (record) => {
+      const { state, head } = await this.plans.load(planId);
+      const mesa = await this.directory.getMesa(state.mesa);
+      const definition = definitionOf(state.definition);
+      const decision = { actor, mesa, now: meta.now.toISOString() };
+      checkEditAccess(definition, state, decision);
+      const content = plain(validateDto(PlanContentRequest, body));
+      authorizeEdit(definition, state, content, decision);
+      checkIfMatch(ifMatch, state.version);
+      const events = decideEdit(definition, state, content, decision);
+      const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
+      return this.store.transaction(async (tx) => {
+        const appended = await tx.append({
+          streamId: planStreamId(planId),
+          streamType: 'plan',
+          expectedVersion: state.version,
+          expectedHead: head,
+          events: envelope(events, ctx, formatDefinitionRef(definition)),
+        });
+        const after = foldPlanFrom(state, appended.events);
+        await upsertPlan(tx, after);
+        const answer = { status: 200, body: viewFor(definition, after, actor, mesa, meta.now), etag: etagOf(after.version) };
+        await record(tx, answer);
+        return answer;
+      });
+    });
+  }
+}

@@ -1,0 +1,14 @@
+import { PlanState } from '@govflow/domain';
+
+type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
+
+/** The plan read model, written in the same transaction as the plan's events. */
+export async function upsertPlan(db: Queryable, plan: PlanState): Promise<void> {
+  await db.query(
+    `INSERT INTO plans (id, mesa, status, version, revision, title, drafter, state, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, version = EXCLUDED.version, revision = EXCLUDED.revision,
+       title = EXCLUDED.title, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
+    [plan.id, plan.mesa, plan.status, plan.version, plan.revision, plan.content.title, plan.drafter, JSON.stringify(plan), plan.createdAt, plan.updatedAt],
+  );
+}

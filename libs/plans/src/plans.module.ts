@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { DirectoryModule } from '@govflow/directory';
+import { TaskQueries } from '@govflow/tasks';
+import { ActOnPlanHandler } from './act-on-plan/act-on-plan.handler';
+import { EditPlanHandler } from './edit-plan/edit-plan.handler';
+import { IdempotencyStore } from './idempotency';
+import { OpenPlanHandler } from './open-plan/open-plan.handler';
+import { PlanRepository } from './plan.repository';
+import { PlanQueries } from './queries/plan.queries';
+
+@Module({
+  imports: [CqrsModule, DirectoryModule],
+  providers: [PlanRepository, PlanQueries, IdempotencyStore, TaskQueries, OpenPlanHandler, EditPlanHandler, ActOnPlanHandler],
+  exports: [PlanRepository, PlanQueries, IdempotencyStore, TaskQueries],
+})
+export class PlansModule {}

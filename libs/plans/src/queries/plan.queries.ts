@@ -1,0 +1,121 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool } from 'pg';
+import { Actor, PlanState, ValidationFailed } from '@govflow/domain';
+import { DirectoryService } from '@govflow/directory';
+import { EventStore, PG_POOL } from '@govflow/event-store';
+import { viewFor } from '../command-meta';
+import { PlanView, toPlanView } from '../plan.view';
+import { PlanRepository, definitionOf, planNotFound, planStreamId } from '../plan.repository';
+
+export interface PlanSummary {
+  id: string;
+  mesa: string;
+  title: string;
+  status: PlanState['status'];
+  version: number;
+  revision: number;
+  drafter: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface HistoryEntry {
+  position: string;
+  version: number;
+  type: string;
+  at: string;
+  actor: string;
+  actorName?: string;
+  entity: string | null;
+  rationale: string | null;
+  revision: number | null;
+  data: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+const encodeCursor = (createdAt: string, id: string) => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && !Number.isNaN(Date.parse(value[0])) && /^[0-9a-f-]{36}$/.test(value[1])) {
+      return value as [string, string];
+    }
+  } catch {
+    // fall through
+  }
+  throw ValidationFailed.field('cursor', 'El cursor no es válido: use el «nextCursor» de la página anterior.', 'The cursor is not valid: use the previous page\'s "nextCursor".');
+}
+
+@Injectable()
+export class PlanQueries {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly store: EventStore,
+    private readonly plans: PlanRepository,
+    private readonly directory: DirectoryService,
+  ) {}
+
+  async list(filter: { mesa?: string; status?: string; limit?: number; cursor?: string }): Promise<{ items: PlanSummary[]; nextCursor: string | null }> {
+    const limit = filter.limit ?? 50;
+    const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+    const { rows } = await this.pool.query(
+      `SELECT id, mesa, title, status, version, revision, drafter, created_at, updated_at FROM plans
+        WHERE ($1::text IS NULL OR mesa = $1) AND ($2::text IS NULL OR status = $2)
+          AND ($3::timestamptz IS NULL OR (created_at, id) > ($3::timestamptz, $4::uuid))
+        ORDER BY created_at, id LIMIT $5`,
+      [filter.mesa ?? null, filter.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    const items = page.map((r) => ({
+      id: r.id,
+      mesa: r.mesa,
+      title: r.title,
+      status: r.status,
+      version: r.version,
+      revision: r.revision,
+      drafter: r.drafter,
+      createdAt: r.created_at.toISOString(),
+      updatedAt: r.updated_at.toISOString(),
+    }));
+    const last = page[page.length - 1];
+    return { items, nextCursor: rows.length > limit ? encodeCursor(last.created_at.toISOString(), last.id) : null };
+  }
+
+  /** The plan from its events, with what the caller may do now. */
+  async get(planId: string, actor: Actor, now: Date): Promise<PlanView> {
+    const { state } = await this.plans.load(planId);
+    const mesa = await this.directory.getMesa(state.mesa);
+    return viewFor(definitionOf(state.definition), state, actor, mesa, now);
+  }
+
+  /** The plan's own stream, oldest first, with who, why, on which revision, and the hashes. */
+  async history(planId: string): Promise<HistoryEntry[]> {
+    const events = await this.store.readStream(planStreamId(planId));
+    if (events.length === 0) throw planNotFound(planId);
+    return events.map((e) => ({
+      position: e.position,
+      version: e.version,
+      type: e.type,
+      at: e.recordedAt,
+      actor: e.metadata.actorId,
+      ...(e.metadata.actorName ? { actorName: e.metadata.actorName } : {}),
+      entity: e.metadata.entity,
+      rationale: e.metadata.rationale ?? null,
+      revision: e.metadata.revision ?? null,
+      data: e.data,
+      prevHash: e.prevHash,
+      hash: e.hash,
+    }));
+  }
+
+  /** Replayed from the events: every event recorded at or before `at`, or up to `version`. */
+  async stateAt(planId: string, point: { at?: string; version?: number }): Promise<PlanView & { asOf: { at?: string; version?: number } }> {
+    // An unknown plan is a 404 whatever the point asked for.
+    const exists = await this.pool.query(`SELECT 1 FROM streams WHERE stream_id = $1`, [planStreamId(planId)]);
+    if (exists.rowCount === 0) throw planNotFound(planId);
+    const state = await this.plans.loadAt(planId, point);
+    return { ...toPlanView(state), asOf: point };
+  }
+}

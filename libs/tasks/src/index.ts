@@ -1,0 +1,2 @@
+export * from './task.projection';
+export * from './task.queries';

@@ -1,0 +1,19 @@
+import { TaskState } from '@govflow/domain';
+
+type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
+
+/** The task read model, written with the task's events. */
+export async function upsertTask(db: Queryable, task: TaskState): Promise<void> {
+  await db.query(
+    `INSERT INTO tasks (id, plan_id, mesa, entity, status, due_date, version, state, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (id) DO UPDATE SET entity = EXCLUDED.entity, status = EXCLUDED.status, due_date = EXCLUDED.due_date,
+       version = EXCLUDED.version, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
+    [task.id, task.planId, task.mesa, task.entity, task.status, task.dueDate, task.version, JSON.stringify(task), task.createdAt, task.updatedAt],
+  );
+}
+
+/** Statuses in which a task still waits for its institution: past its due date, it is overdue. */
+export const PENDING_TASK_STATUSES = ['assigned', 'in_progress', 'returned', 'blocked'] as const;
+/** Statuses that count as done when a plan is completed. */
+export const DONE_TASK_STATUSES = ['validated', 'cancelled'] as const;

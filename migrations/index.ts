@@ -1,0 +1,5 @@
+import { EventStore1732406400000 } from './1732406400000-EventStore';
+import { Projections1732406460000 } from './1732406460000-Projections';
+
+/** Every migration, in order. Listed explicitly so the same array works compiled and in tests. */
+export const MIGRATIONS = [EventStore1732406400000, Projections1732406460000];

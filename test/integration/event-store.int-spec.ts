@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { VersionConflict } from '@govflow/domain';
+import { EventStore, EventToAppend, GENESIS_HASH_HEX, START_OF_TIME, chainHash } from '@govflow/event-store';
+
+const event = (n: number): EventToAppend => ({
+  type: 'test.happened',
+  data: { n, text: 'ñandú €' },
+  metadata: { actorId: 'tester', entity: 'TEST', rationale: `porque ${n}` },
+  recordedAt: new Date().toISOString(),
+});
+
+describe('event store on PostgreSQL', () => {
+  let pool: Pool;
+  let store: EventStore;
+
+  beforeAll(() => {
+    pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 60 });
+    store = new EventStore(pool);
+  });
+  afterAll(() => pool.end());
+
+  const appendOne = (streamId: string, expectedVersion: number, expectedHead?: string, n = 0) =>
+    store.transaction((tx) => tx.append({ streamId, streamType: 'test', expectedVersion, expectedHead, events: [event(n)] }));
+
+  it('chains hashes from the genesis hash over the canonical event', async () => {
+    const streamId = `test-${randomUUID()}`;
+    const first = await appendOne(streamId, 0);
+    const second = await appendOne(streamId, 1, first.head, 1);
+    const stored = await store.readStream(streamId);
+    expect(stored.map((e) => e.version)).toEqual([1, 2]);
+    expect(stored[0].prevHash).toBe(GENESIS_HASH_HEX);
+    expect(stored[1].prevHash).toBe(stored[0].hash);
+    expect(second.head).toBe(stored[1].hash);
+    for (const e of stored) {
+      expect(chainHash(e.prevHash, e)).toBe(e.hash);
+    }
+    // The rationale is covered: change it and the hash no longer matches.
+    const altered = { ...stored[0], metadata: { ...stored[0].metadata, rationale: 'otra razón' } };
+    expect(chainHash(altered.prevHash, altered)).not.toBe(stored[0].hash);
+  });
+
+  it('lets exactly one of 50 concurrent appends with the same expected version win', async () => {
+    const streamId = `test-${randomUUID()}`;
+    const first = await appendOne(streamId, 0);
+    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => appendOne(streamId, 1, first.head, i)));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(49);
+    for (const r of lost) expect(r.reason).toBeInstanceOf(VersionConflict);
+    const { rows } = await pool.query(`SELECT stream_version FROM events WHERE stream_id = $1 ORDER BY stream_version`, [streamId]);
+    expect(rows.map((r) => r.stream_version)).toEqual([1, 2]);
+    const head = await pool.query(`SELECT version FROM streams WHERE stream_id = $1`, [streamId]);
+    expect(head.rows[0].version).toBe(2);
+  });
+
+  it('lets exactly one of 50 concurrent creations of the same stream win', async () => {
+    const streamId = `test-${randomUUID()}`;
+    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => appendOne(streamId, 0, undefined, i)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM events WHERE stream_id = $1`, [streamId]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('refuses an append whose expected head hash is not the stream head', async () => {
+    const streamId = `test-${randomUUID()}`;
+    await appendOne(streamId, 0);
+    await expect(appendOne(streamId, 1, 'ab'.repeat(32))).rejects.toBeInstanceOf(VersionConflict);
+  });
+
+  it('leaves no event, projection row or outbox row behind when the transaction fails after writing', async () => {
+    const streamId = `test-${randomUUID()}`;
+    const planId = randomUUID();
+    const outboxId = randomUUID();
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.append({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1), event(2)] });
+        await tx.query(
+          `INSERT INTO plans (id, mesa, status, version, revision, title, drafter, state, created_at, updated_at)
+           VALUES ($1, 'M', 'draft', 2, 0, 't', 'D', '{}', now(), now())`,
+          [planId],
+        );
+        await tx.query(`INSERT INTO outbox (id, kind, payload) VALUES ($1, 'notification', '{}')`, [outboxId]);
+        throw new Error('the projection failed');
+      }),
+    ).rejects.toThrow('the projection failed');
+    const counts = await pool.query(
+      `SELECT (SELECT count(*) FROM events WHERE stream_id = $1)::int AS events,
+              (SELECT count(*) FROM streams WHERE stream_id = $1)::int AS streams,
+              (SELECT count(*) FROM plans WHERE id = $2)::int AS plans,
+              (SELECT count(*) FROM outbox WHERE id = $3)::int AS outbox`,
+      [streamId, planId, outboxId],
+    );
+    expect(counts.rows[0]).toEqual({ events: 0, streams: 0, plans: 0, outbox: 0 });
+  });
+
+  it('reads the global order without skipping an event that commits after a higher position', async () => {
+    // Start from the current end of the log.
+    let checkpoint = START_OF_TIME;
+    for (;;) {
+      const page = await store.readAll(checkpoint, 10_000);
+      if (page.events.length === 0) break;
+      checkpoint = page.checkpoint;
+    }
+    const slow = `test-${randomUUID()}`;
+    const fast = `test-${randomUUID()}`;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      // The slow transaction takes the lower position and stays open...
+      const { EventStoreTransaction } = await import('@govflow/event-store');
+      const slowTx = new EventStoreTransaction(client);
+      const slowResult = await slowTx.append({ streamId: slow, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+      // ...while a fast one commits a higher position.
+      const fastResult = await appendOne(fast, 0);
+      expect(BigInt(fastResult.events[0].position)).toBeGreaterThan(BigInt(slowResult.events[0].position));
+
+      const whileOpen = await store.readAll(checkpoint, 10_000);
+      expect(whileOpen.events.map((e) => e.streamId)).not.toContain(fast);
+      expect(whileOpen.events.map((e) => e.streamId)).not.toContain(slow);
+      checkpoint = whileOpen.checkpoint;
+
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    // Other suites may hold transactions open for a moment; poll until both are visible.
+    const order: string[] = [];
+    for (let i = 0; i < 100 && order.length < 2; i++) {
+      const page = await store.readAll(checkpoint, 10_000);
+      checkpoint = page.checkpoint;
+      order.push(...page.events.map((e) => e.streamId).filter((s) => s === slow || s === fast));
+      if (order.length < 2) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(order).toEqual([slow, fast]);
+  });
+});
