@@ -64,8 +64,8 @@ export function demoActors(): DemoToken[] {
 }
 
 /** Seeds the demo once, when the directory is empty. Returns whether it seeded now. */
-export async function seedDemo(directory: DirectoryService, commands: DirectoryCommands): Promise<boolean> {
-  if ((await directory.listEntities()).length > 0) return false;
+export async function seedDemo(directory: DirectoryService, commands: DirectoryCommands, options = { onlyIfEmpty: true }): Promise<boolean> {
+  if (options.onlyIfEmpty && (await directory.listEntities()).length > 0) return false;
   const ctx = (): CommandContext => ({ actor: BOOTSTRAP_ADMIN, now: new Date().toISOString(), commandId: randomUUID(), correlationId: 'demo-seed' });
   for (const entity of DEMO_ENTITIES) await commands.registerEntity(entity, ctx());
   for (const mesa of DEMO_MESAS) await commands.createMesa(mesa, ctx());

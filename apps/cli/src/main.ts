@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { loadConfig } from '@govflow/config';
+import { runMigrations } from '@govflow/database';
+
+/**
+ * govflow's command line for admins and auditors. Exit codes: 0 ok, 1 failure found,
+ * 2 usage or configuration error.
+ */
+const USAGE = `uso / usage: govflow <comando>
+
+  migrate     aplica las migraciones pendientes a DATABASE_URL / apply pending migrations to DATABASE_URL
+  help        esta ayuda / this help`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command] = argv;
+  switch (command) {
+    case 'migrate': {
+      const config = loadConfig();
+      if (!config.databaseUrl) {
+        console.error('DATABASE_URL no está definido: `npm start` aplica las migraciones al PostgreSQL embebido por sí solo.');
+        console.error('DATABASE_URL is not set: `npm start` migrates the embedded PostgreSQL by itself.');
+        return 2;
+      }
+      const applied = await runMigrations(config.databaseUrl);
+      console.log(applied.length ? `migraciones aplicadas: ${applied.join(', ')}` : 'sin migraciones pendientes / nothing to migrate');
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`comando desconocido / unknown command: ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(2);
+  },
+);
