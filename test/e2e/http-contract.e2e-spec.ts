@@ -76,6 +76,9 @@ describe('the HTTP contract: problem+json, order of refusals, directory', () => 
     expectProblem(arrayBody, 400, 'VALIDATION_FAILED');
     const nul = await http.post('/v1/plans').set(bearer(token)).send(planBody(t, { title: 'a\u0000b' }));
     expectProblem(nul, 400, 'VALIDATION_FAILED');
+    const surrogate = await http.post('/v1/plans').set(bearer(token)).send(planBody(t, { objective: 'a\ud800b' }));
+    expectProblem(surrogate, 400, 'VALIDATION_FAILED');
+    expectProblem(await http.get('/v1/mesas/%00').set(bearer(token)), 404, 'NOT_FOUND');
   });
 
   it('lets only admins change the directory, records it, and refuses duplicates', async () => {

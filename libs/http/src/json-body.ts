@@ -4,10 +4,13 @@ import { PayloadTooLarge, ValidationFailed } from '@govflow/domain';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+const UNSTORABLE = /\u0000|\p{Cs}/u;
+
+/** NUL and lone surrogates: valid in JSON text, but PostgreSQL's jsonb cannot store them. */
 function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
+  if (typeof value === 'string') return UNSTORABLE.test(value);
   if (Array.isArray(value)) return value.some(containsNul);
-  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v));
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => UNSTORABLE.test(k) || containsNul(v));
   return false;
 }
 
@@ -32,7 +35,11 @@ export function deferredJsonBody(): RequestHandler {
         // Drain what is left so the connection stays usable.
         req.resume();
       } else if (containsNul(req.body)) {
-        (req as any).bodyError = ValidationFailed.field('body', 'El texto no puede contener el carácter nulo (\\u0000).', 'Text cannot contain the NUL character (\\u0000).');
+        (req as any).bodyError = ValidationFailed.field(
+          'body',
+          'El texto no puede contener el carácter nulo (\\u0000) ni sustitutos UTF-16 sueltos.',
+          'Text cannot contain the NUL character (\\u0000) or lone UTF-16 surrogates.',
+        );
       }
       next();
     });

@@ -3,7 +3,8 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Actor, Mesa } from '@govflow/domain';
 import { CreateMesaRequest, DirectoryCommands, DirectoryService } from '@govflow/directory';
-import { CurrentActor, RequireRoles } from '@govflow/http';
+import { CODE_PATTERN, CurrentActor, RequireRoles } from '@govflow/http';
+import { NotFound } from '@govflow/domain';
 import { directoryContext } from '../request-meta';
 
 @ApiTags('directory')
@@ -32,6 +33,7 @@ export class MesasController {
   @Get(':code')
   @ApiOperation({ summary: 'One table' })
   get(@Param('code') code: string): Promise<Mesa> {
+    if (!CODE_PATTERN.test(code)) throw new NotFound({ es: `No existe la mesa ${code}.`, en: `There is no table ${code}.` });
     return this.directory.getMesa(code);
   }
 }

@@ -9,11 +9,16 @@ export function isCalendarDate(value: string): boolean {
   const match = ISO_DATE.exec(value);
   if (!match) return false;
   const [, y, m, d] = match.map(Number);
-  const date = new Date(Date.UTC(y, m - 1, d));
+  const date = new Date(0);
+  date.setUTCFullYear(y, m - 1, d);
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
-/** Institutions that may lead a commitment or answer for a milestone: never an invited one. */
+/**
+ * Institutions that may lead a commitment or answer for a milestone: the coordinator, the
+ * technical reviewer (GAE leads digital-government commitments of its own) and members;
+ * never an invited one.
+ */
 export function leadingEntities(mesa: Mesa): Set<string> {
   return new Set([mesa.coordinator, mesa.technicalReviewer, ...mesa.members]);
 }
@@ -45,10 +50,10 @@ export function validatePlanContent(content: PlanContent, mesa: Mesa): void {
         `${at}.leadEntity`,
         invited
           ? `${c.leadEntity} es institución invitada de la mesa ${mesa.code}: puede apoyar un compromiso, pero no liderarlo.`
-          : `${c.leadEntity} no es coordinadora ni miembro de la mesa ${mesa.code}.`,
+          : `${c.leadEntity} no es coordinadora, revisora técnica ni miembro de la mesa ${mesa.code}.`,
         invited
           ? `${c.leadEntity} is invited to table ${mesa.code}: it may support a commitment but never lead one.`
-          : `${c.leadEntity} is neither the coordinator nor a member of table ${mesa.code}.`,
+          : `${c.leadEntity} is not the coordinator, the technical reviewer or a member of table ${mesa.code}.`,
       );
     }
     (c.supportEntities ?? []).forEach((s, j) => {
@@ -67,8 +72,8 @@ export function validatePlanContent(content: PlanContent, mesa: Mesa): void {
       if (m.responsibleEntity !== undefined && !leaders.has(m.responsibleEntity)) {
         push(
           `${mat}.responsibleEntity`,
-          `${m.responsibleEntity} no puede ser responsable: debe ser coordinadora o miembro de la mesa ${mesa.code}.`,
-          `${m.responsibleEntity} cannot be responsible: it must be the coordinator or a member of table ${mesa.code}.`,
+          `${m.responsibleEntity} no puede ser responsable: debe ser coordinadora, revisora técnica o miembro de la mesa ${mesa.code}.`,
+          `${m.responsibleEntity} cannot be responsible: it must be the coordinator, the technical reviewer or a member of table ${mesa.code}.`,
         );
       }
     });

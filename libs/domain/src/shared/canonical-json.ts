@@ -4,10 +4,19 @@
  * units (what Array.prototype.sort does by default) and primitives are serialised the way
  * ECMAScript's JSON.stringify does, which is what the RFC prescribes.
  */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function string(value: string): string {
+  // RFC 8785 requires well-formed Unicode; a lone surrogate has no UTF-8 form.
+  if (LONE_SURROGATE.test(value)) throw new TypeError('canonicalJson: lone surrogate in a string');
+  return JSON.stringify(value);
+}
+
 export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
+      return string(value);
     case 'boolean':
       return JSON.stringify(value);
     case 'number':
@@ -21,7 +30,7 @@ export function canonicalJson(value: unknown): string {
       return `{${Object.keys(value as Record<string, unknown>)
         .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
         .sort()
-        .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
+        .map((key) => `${string(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`)
         .join(',')}}`;
     default:
       throw new TypeError(`canonicalJson: cannot serialise a ${typeof value}`);
