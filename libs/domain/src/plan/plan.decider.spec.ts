@@ -297,7 +297,7 @@ describe('plan decider (action-plan@1)', () => {
         .when({ open: withCommitment(0, { leadEntity: 'ONSEC', supportEntities: ['SIT', 'INAP'] }) }, ctx(minfin))
         .thenRefused(ValidationFailed, 'VALIDATION_FAILED');
       expect(fields(error)).toEqual(['commitments[0].leadEntity', 'commitments[0].supportEntities[1]']);
-      expect(error.errors[0].message.es).toBe('ONSEC no es coordinadora ni miembro de la mesa TD.');
+      expect(error.errors[0].message.es).toBe('ONSEC no es coordinadora, revisora técnica ni miembro de la mesa TD.');
       expect(error.errors[1].message.es).toBe('INAP no participa en la mesa TD.');
     });
 

@@ -145,3 +145,11 @@ describe('canonicalJson (RFC 8785)', () => {
     });
   });
 });
+
+describe('canonicalJson refuses what has no canonical form', () => {
+  it('throws on a lone surrogate in a value or a key', () => {
+    expect(() => canonicalJson({ text: 'a\ud800b' })).toThrow(TypeError);
+    expect(() => canonicalJson({ ['\udc00']: 1 })).toThrow(TypeError);
+    expect(canonicalJson({ text: '\ud83d\ude00' })).toBe('{"text":"\ud83d\ude00"}');
+  });
+});
