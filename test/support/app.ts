@@ -10,7 +10,7 @@ export const ADMIN_TOKEN = `test-admin-${randomBytes(12).toString('hex')}`;
 export async function startApi(): Promise<INestApplication> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is not set: the integration project\'s global setup should have set it');
-  const config = { ...loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), adminToken: ADMIN_TOKEN, dbPoolSize: 10 };
+  const config = { ...loadConfig({ ...process.env, LOG_LEVEL: 'silent', LOG_FORMAT: 'json' }), adminToken: ADMIN_TOKEN, dbPoolSize: 10 };
   const app = await createApiApp(config, url);
   await app.init();
   return app;

@@ -26,6 +26,9 @@ export class ApiModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
+            ...(config.logFormat === 'pretty'
+              ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,req,res' } } }
+              : {}),
             // The correlation id: the caller's X-Request-Id when sane, else a new one.
             genReqId: (req, res) => {
               const given = req.headers['x-request-id'];

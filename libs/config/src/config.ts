@@ -13,6 +13,8 @@ export interface GovflowConfig {
   /** `demo` seeds the Guatemalan tables when the database is empty. */
   seed: 'demo' | 'none';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `json` for log collectors; `pretty` (one readable line per entry) for a terminal. */
+  logFormat: 'json' | 'pretty';
   dbPoolSize: number;
 }
 
@@ -52,6 +54,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GovflowConfig 
   if (seedRaw !== 'demo' && seedRaw !== 'none') throw new ConfigError(`GOVFLOW_SEED must be "demo" or "none"; got "${seedRaw}"`);
   const logLevel = (env.LOG_LEVEL ?? 'info') as GovflowConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const logFormat = (env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json')) as GovflowConfig['logFormat'];
+  if (logFormat !== 'json' && logFormat !== 'pretty') throw new ConfigError('LOG_FORMAT must be "json" or "pretty"');
   const adminToken = env.GOVFLOW_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('GOVFLOW_ADMIN_TOKEN must be at least 16 characters long');
@@ -66,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GovflowConfig 
     adminToken,
     seed: seedRaw,
     logLevel,
+    logFormat,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 500),
   };
 }
