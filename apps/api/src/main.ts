@@ -8,8 +8,8 @@ import { resolveAdminToken } from './admin-token';
 import { createApiApp } from './app.factory';
 import { demoActors, seedDemo } from './seed/demo-seed';
 
-async function databaseFor(dataDir: string, configured?: string): Promise<{ url: string; embedded: boolean }> {
-  if (configured) return { url: configured, embedded: false };
+async function databaseFor(dataDir: string, configured?: string): Promise<{ url: string; embedded?: string }> {
+  if (configured) return { url: configured };
   const server = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres') });
   const client = new Client({ connectionString: server.url });
   await client.connect();
@@ -18,7 +18,7 @@ async function databaseFor(dataDir: string, configured?: string): Promise<{ url:
   if (rowCount === 0) await createDatabase(server.url, 'govflow');
   const url = new URL(server.url);
   url.pathname = '/govflow';
-  return { url: url.toString(), embedded: true };
+  return { url: url.toString(), embedded: server.dataDir };
 }
 
 async function main(): Promise<void> {
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `govflow escuchando en ${base}  (OpenAPI: ${base}/docs, salud: ${base}/health)`,
-    `  base de datos: ${database.embedded ? `PostgreSQL embebido en ${join(config.dataDir, 'postgres')}` : 'DATABASE_URL'}; migraciones aplicadas ahora: ${applied.length}`,
+    `  base de datos: ${database.embedded ? `PostgreSQL embebido en ${database.embedded}` : 'DATABASE_URL'}; migraciones aplicadas ahora: ${applied.length}`,
     `  token de administración (${admin.source === 'env' ? 'GOVFLOW_ADMIN_TOKEN' : join(config.dataDir, 'admin-token')}): ${admin.source === 'env' ? '(el de GOVFLOW_ADMIN_TOKEN)' : admin.token}`,
   ];
   if (config.seed === 'demo') {

