@@ -5,13 +5,29 @@ import { PayloadTooLarge, ValidationFailed } from '@govflow/domain';
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 const UNSTORABLE = /\u0000|\p{Cs}/u;
+/** No request of the API nests deeper than this; deeper input is refused before any code walks it. */
+export const MAX_BODY_DEPTH = 32;
 
-/** NUL and lone surrogates: valid in JSON text, but PostgreSQL's jsonb cannot store them. */
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return UNSTORABLE.test(value);
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => UNSTORABLE.test(k) || containsNul(v));
-  return false;
+/**
+ * What the parser accepted but govflow cannot take: nesting beyond MAX_BODY_DEPTH, and NUL
+ * or lone surrogates, which are valid JSON but that PostgreSQL's jsonb cannot store.
+ * Iterative, so hostile nesting cannot exhaust the stack.
+ */
+export function unacceptableBody(body: unknown): 'too-deep' | 'unstorable' | null {
+  const stack: [unknown, number][] = [[body, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (UNSTORABLE.test(value)) return 'unstorable';
+    } else if (value !== null && typeof value === 'object') {
+      if (depth >= MAX_BODY_DEPTH) return 'too-deep';
+      for (const [key, child] of Object.entries(value)) {
+        if (UNSTORABLE.test(key)) return 'unstorable';
+        stack.push([child, depth + 1]);
+      }
+    }
+  }
+  return null;
 }
 
 /**
@@ -34,12 +50,21 @@ export function deferredJsonBody(): RequestHandler {
               );
         // Drain what is left so the connection stays usable.
         req.resume();
-      } else if (containsNul(req.body)) {
-        (req as any).bodyError = ValidationFailed.field(
-          'body',
-          'El texto no puede contener el carácter nulo (\\u0000) ni sustitutos UTF-16 sueltos.',
-          'Text cannot contain the NUL character (\\u0000) or lone UTF-16 surrogates.',
-        );
+      } else {
+        const problem = unacceptableBody(req.body);
+        if (problem === 'too-deep') {
+          (req as any).bodyError = ValidationFailed.field(
+            'body',
+            `El JSON anida más de ${MAX_BODY_DEPTH} niveles.`,
+            `The JSON nests deeper than ${MAX_BODY_DEPTH} levels.`,
+          );
+        } else if (problem === 'unstorable') {
+          (req as any).bodyError = ValidationFailed.field(
+            'body',
+            'El texto no puede contener el carácter nulo (\\u0000) ni sustitutos UTF-16 sueltos.',
+            'Text cannot contain the NUL character (\\u0000) or lone UTF-16 surrogates.',
+          );
+        }
       }
       next();
     });

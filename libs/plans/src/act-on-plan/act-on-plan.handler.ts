@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import {
@@ -33,6 +34,8 @@ import { ActOnPlanCommand } from './act-on-plan.command';
  */
 @CommandHandler(ActOnPlanCommand)
 export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
+  private readonly logger = new Logger(ActOnPlanHandler.name);
+
   constructor(
     private readonly store: EventStore,
     private readonly plans: PlanRepository,
@@ -63,7 +66,7 @@ export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
       const events = decideAction(definition, state, command, decision);
       const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
 
-      return this.store.transaction(async (tx) => {
+      const answer = await this.store.transaction(async (tx) => {
         const appended = await tx.append({
           streamId: planStreamId(planId),
           streamType: 'plan',
@@ -90,6 +93,8 @@ export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
         await record(tx, answer);
         return answer;
       });
+      this.logger.log({ correlationId: meta.correlationId, commandId: ctx.commandId, planId, action, version: answer.body.version }, 'plan action recorded');
+      return answer;
     });
   }
 }

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { authorizeEdit, checkEditAccess, decideEdit, formatDefinitionRef } from '@govflow/domain';
@@ -14,6 +15,8 @@ import { EditPlanCommand } from './edit-plan.command';
 
 @CommandHandler(EditPlanCommand)
 export class EditPlanHandler implements ICommandHandler<EditPlanCommand> {
+  private readonly logger = new Logger(EditPlanHandler.name);
+
   constructor(
     private readonly store: EventStore,
     private readonly plans: PlanRepository,
@@ -34,7 +37,7 @@ export class EditPlanHandler implements ICommandHandler<EditPlanCommand> {
       checkIfMatch(ifMatch, state.version);
       const events = decideEdit(definition, state, content, decision);
       const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
-      return this.store.transaction(async (tx) => {
+      const answer = await this.store.transaction(async (tx) => {
         const appended = await tx.append({
           streamId: planStreamId(planId),
           streamType: 'plan',
@@ -48,6 +51,8 @@ export class EditPlanHandler implements ICommandHandler<EditPlanCommand> {
         await record(tx, answer);
         return answer;
       });
+      this.logger.log({ correlationId: meta.correlationId, commandId: ctx.commandId, planId, version: answer.body.version }, 'plan content edited');
+      return answer;
     });
   }
 }

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { ValidationFailed, latestDefinition, openPlan, formatDefinitionRef } from '@govflow/domain';
@@ -14,6 +15,8 @@ import { OpenPlanCommand } from './open-plan.command';
 
 @CommandHandler(OpenPlanCommand)
 export class OpenPlanHandler implements ICommandHandler<OpenPlanCommand> {
+  private readonly logger = new Logger(OpenPlanHandler.name);
+
   constructor(
     private readonly store: EventStore,
     private readonly directory: DirectoryService,
@@ -32,7 +35,7 @@ export class OpenPlanHandler implements ICommandHandler<OpenPlanCommand> {
       const planId = randomUUID();
       const events = openPlan(definition, planId, content, { actor, mesa, now: meta.now.toISOString() });
       const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
-      return this.store.transaction(async (tx) => {
+      const answer = await this.store.transaction(async (tx) => {
         const appended = await tx.append({
           streamId: planStreamId(planId),
           streamType: 'plan',
@@ -45,6 +48,8 @@ export class OpenPlanHandler implements ICommandHandler<OpenPlanCommand> {
         await record(tx, answer);
         return answer;
       });
+      this.logger.log({ correlationId: meta.correlationId, commandId: ctx.commandId, planId, mesa: mesa.code }, 'plan opened');
+      return answer;
     });
   }
 }

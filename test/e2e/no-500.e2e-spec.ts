@@ -1,0 +1,107 @@
+import { INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { ADMIN_TOKEN, TestTable, bearer, createTable, planBody, startApi } from '../support/app';
+
+/** No input a client can send produces a 500: a corpus of hostile bodies, queries and headers on every endpoint. */
+describe('hostile input never produces a 500', () => {
+  let app: INestApplication;
+  let http: ReturnType<typeof request>;
+  let t: TestTable;
+  let planId: string;
+
+  beforeAll(async () => {
+    app = await startApi();
+    http = request(app.getHttpServer());
+    t = await createTable(app);
+    planId = (await http.post('/v1/plans').set(bearer(t.tokens[t.members[0]])).send(planBody(t)).expect(201)).body.id;
+  });
+  afterAll(() => app.close());
+
+  const bodies: unknown[] = [
+    null,
+    [],
+    [{}],
+    'texto',
+    42,
+    true,
+    { __proto__: { admin: true } },
+    { constructor: { prototype: {} } },
+    { title: { $ne: 1 } },
+    { commitments: [null, 1, 'x', []] },
+    { commitments: [{ milestones: [null] }] },
+    { observations: 'x', responses: { a: 1 }, presentation: [] },
+    { observations: [{ text: 'x'.repeat(6000) }] },
+    { rationale: 'r'.repeat(10_000) },
+    { presentation: { date: '2024-13-45', forum: '' } },
+    { responses: [{ observationId: null, response: 1 }] },
+    { mesa: '../../etc', title: 'x', objective: 'y', commitments: [] },
+    { code: 'A'.repeat(500), name: 'x' },
+    { members: Array.from({ length: 500 }, (_, i) => `M${i}`) },
+    { roles: ['root'], entity: 'X', name: 'y' },
+    JSON.parse('{"a":' + '['.repeat(2000) + ']'.repeat(2000) + '}'),
+  ];
+
+  const posts = () => [
+    '/v1/plans',
+    `/v1/plans/${planId}/actions/submit`,
+    `/v1/plans/${planId}/actions/request-changes`,
+    `/v1/plans/${planId}/actions/record-presentation`,
+    '/v1/entities',
+    '/v1/mesas',
+    '/v1/actors',
+  ];
+
+  it('answers every hostile body with a 4xx problem', async () => {
+    for (const token of [t.tokens[t.members[0]], t.tokens[t.coordinator], ADMIN_TOKEN]) {
+      for (const path of posts()) {
+        for (const body of bodies) {
+          const res = await http.post(path).set(bearer(token)).set('Content-Type', 'application/json').send(JSON.stringify(body));
+          if (res.status >= 500) throw new Error(`${path} ${JSON.stringify(body).slice(0, 80)} -> ${res.status} ${JSON.stringify(res.body)}`);
+          expect(res.headers['content-type']).toMatch(/json/);
+        }
+      }
+      const put = await http.put(`/v1/plans/${planId}`).set(bearer(token)).send({ commitments: [null] });
+      expect(put.status).toBeLessThan(500);
+    }
+  });
+
+  it('answers hostile queries, paths and headers with a 4xx', async () => {
+    const token = bearer(t.tokens[t.members[0]]);
+    const gets = [
+      '/v1/plans?status=draft&status=withdrawn',
+      '/v1/plans?limit=abc',
+      '/v1/plans?limit=-1',
+      '/v1/plans?limit=1e309',
+      '/v1/plans?mesa=%00',
+      '/v1/plans?cursor=%00%00',
+      '/v1/plans?cursor=W10',
+      `/v1/plans/${planId}/state?at=2024-13-45T99:99:99Z`,
+      `/v1/plans/${planId}/state?at=%00`,
+      `/v1/plans/${planId}/state?version=0`,
+      `/v1/plans/${planId}/state?version=99999999999999999999`,
+      `/v1/plans/${planId}/state?at=2024-01-01&version=1`,
+      `/v1/plans/${planId}/state`,
+      '/v1/tasks?plan=not-a-uuid',
+      '/v1/tasks?overdue=maybe',
+      '/v1/tasks?entity=%C0%AF',
+      '/v1/tasks/%00',
+      '/v1/mesas/%E2%82',
+      `/v1/plans/${randomUUID()}/state?at=2024-01-01`,
+    ];
+    for (const path of gets) {
+      const res = await http.get(path).set(token);
+      if (res.status >= 500) throw new Error(`${path} -> ${res.status} ${JSON.stringify(res.body)}`);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+    }
+    for (const ifMatch of ['abc', '"-1"', '"99999999999999999999"', 'W/"x"']) {
+      const res = await http.post(`/v1/plans/${planId}/actions/submit`).set(token).set('If-Match', ifMatch).send({});
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+    }
+    const longKey = await http.post(`/v1/plans/${planId}/actions/submit`).set(token).set('Idempotency-Key', 'k'.repeat(300)).send({});
+    expect(longKey.status).toBe(400);
+    const weirdAuth = await http.get('/v1/plans').set('Authorization', `Bearer ${'x'.repeat(10_000)}`);
+    expect(weirdAuth.status).toBe(401);
+  });
+});
