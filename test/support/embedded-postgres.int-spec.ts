@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Client } from 'pg';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../../libs/database/src';
+
+async function query<T extends object>(url: string, sql: string): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('startEmbeddedPostgres', () => {
+  const dataDir = join(__dirname, '../../.data', `spec-postgres-${Date.now()}-${randomBytes(3).toString('hex')}`);
+  const pidFile = join(dataDir, 'postmaster.pid');
+  let running: EmbeddedServer | undefined;
+
+  afterAll(async () => {
+    await running?.stop().catch(() => undefined);
+    for (const path of [dataDir, `${dataDir}.password`, `${dataDir}.lock`]) rmSync(path, { recursive: true, force: true });
+  });
+
+  it('runs a real server whose data survives a restart; reuses a live one, clears a stale lock', async () => {
+    // First start: initialises the cluster.
+    const first = (running = await startEmbeddedPostgres({ dataDir }));
+    expect(first.reused).toBe(false);
+    expect(first.url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/postgres$/);
+    expect(await query(first.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    const [{ num }] = await query<{ num: string }>(first.url, `SELECT current_setting('server_version_num') AS num`);
+    const major = Number(readFileSync(join(dataDir, 'PG_VERSION'), 'utf8'));
+    expect(Math.floor(Number(num) / 10000)).toBe(major);
+    expect(major).toBeGreaterThanOrEqual(13); // DROP DATABASE … WITH (FORCE)
+    await query(first.url, `CREATE TABLE kept (note text); INSERT INTO kept VALUES ('still here')`);
+
+    // A second caller while it runs: the live server is reused, not started twice.
+    const again = await startEmbeddedPostgres({ dataDir });
+    expect(again.reused).toBe(true);
+    expect(again.url).toBe(first.url);
+
+    await first.stop();
+    running = undefined;
+    expect(existsSync(pidFile)).toBe(false);
+
+    // A killed server's lock file (its pid no longer exists) does not prevent a start.
+    writeFileSync(pidFile, `2147483646\n${dataDir}\n0\n${first.port}\n\n127.0.0.1\n0 0\nready\n`);
+
+    const second = (running = await startEmbeddedPostgres({ dataDir }));
+    expect(second.reused).toBe(false);
+    expect(await query(second.url, 'SELECT note FROM kept')).toEqual([{ note: 'still here' }]);
+    await second.stop();
+    running = undefined;
+    expect(existsSync(pidFile)).toBe(false);
+  }, 60_000);
+});
+
+describe('startEmbeddedPostgres as root from a folder the postgres user cannot reach', () => {
+  const asRoot = process.getuid?.() === 0;
+  (asRoot ? it : it.skip)('keeps the data under /var/lib/govflow behind a link and still starts', async () => { // skipped unless root: only root hands the server to another user
+    const privateHome = mkdtempSync(join(tmpdir(), 'govflow-private-')); // mode 700, like /root
+    const dataDir = join(privateHome, 'postgres');
+    const server = await startEmbeddedPostgres({ dataDir });
+    try {
+      expect(lstatSync(dataDir).isSymbolicLink()).toBe(true);
+      expect(server.dataDir.startsWith('/var/lib/govflow/')).toBe(true);
+      expect(await query(server.url, 'SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await server.stop();
+      rmSync(dirname(server.dataDir), { recursive: true, force: true });
+      rmSync(privateHome, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('the test database from the global setup', () => {
+  it('is migrated', async () => {
+    const url = process.env.DATABASE_URL;
+    expect(url).toMatch(/\/govflow_test_\d+_[0-9a-f]+$/);
+    const rows = await query<{ table_name: string }>(url!, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`);
+    expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['events', 'streams', 'outbox']));
+  });
+});
