@@ -1,4 +1,6 @@
-import { PlanState } from '@govflow/domain';
+import { NewEvent, PlanState, formatDefinitionRef } from '@govflow/domain';
+import { AppendResult, CommandContext, EventStoreTransaction, envelope } from '@govflow/event-store';
+import { foldPlanFrom, planStreamId } from './plan.repository';
 
 type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
 
@@ -11,4 +13,27 @@ export async function upsertPlan(db: Queryable, plan: PlanState): Promise<void> 
        title = EXCLUDED.title, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
     [plan.id, plan.mesa, plan.status, plan.version, plan.revision, plan.content.title, plan.drafter, JSON.stringify(plan), plan.createdAt, plan.updatedAt],
   );
+}
+
+/**
+ * Appends a decision's events to a plan loaded at (version, head), then writes the plan's
+ * read model, inside the caller's transaction. Returns the plan after the events.
+ */
+export async function appendToPlan(
+  tx: EventStoreTransaction,
+  loaded: { state: PlanState; head: string },
+  events: NewEvent[],
+  ctx: CommandContext,
+): Promise<{ after: PlanState; appended: AppendResult }> {
+  const { state, head } = loaded;
+  const appended = await tx.append({
+    streamId: planStreamId(state.id),
+    streamType: 'plan',
+    expectedVersion: state.version,
+    expectedHead: head,
+    events: envelope(events, ctx, formatDefinitionRef(state.definition)),
+  });
+  const after = foldPlanFrom(state, appended.events);
+  await upsertPlan(tx, after);
+  return { after, appended };
 }

@@ -19,8 +19,24 @@ export interface TaskFilter {
 /** Today's date (UTC) as YYYY-MM-DD: due dates are calendar dates. */
 export const today = (now: Date = new Date()): string => now.toISOString().slice(0, 10);
 
+/** A task as clients see it, in a stable field order (jsonb does not keep the stored order). */
 export function toTaskView(task: TaskState, now: Date = new Date()): TaskView {
-  return { ...task, overdue: (PENDING_TASK_STATUSES as readonly string[]).includes(task.status) && task.dueDate < today(now) };
+  return {
+    id: task.id,
+    planId: task.planId,
+    mesa: task.mesa,
+    commitmentRef: task.commitmentRef,
+    milestoneRef: task.milestoneRef,
+    title: task.title,
+    entity: task.entity,
+    leadEntity: task.leadEntity,
+    status: task.status,
+    dueDate: task.dueDate,
+    overdue: (PENDING_TASK_STATUSES as readonly string[]).includes(task.status) && task.dueDate < today(now),
+    version: task.version,
+    createdAt: task.createdAt,
+    updatedAt: task.updatedAt,
+  };
 }
 
 @Injectable()

@@ -46,7 +46,6 @@ const gae2 = official('GAE', 2);
 const minfin = official('MINFIN');
 const minfin2 = official('MINFIN', 2);
 const mingob = official('MINGOB');
-const sit = official('SIT');
 const pgn = official('PGN');
 /** ONSEC coordinates the Civil Service table, not this one. */
 const onsec = official('ONSEC');

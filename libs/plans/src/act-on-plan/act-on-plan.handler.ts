@@ -11,7 +11,6 @@ import {
   checkActionAccess,
   decideAction,
   evolveTask,
-  formatDefinitionRef,
   isPlanAction,
   taskStreamId,
   tasksForImplementation,
@@ -23,8 +22,8 @@ import { TaskQueries, upsertTask } from '@govflow/tasks';
 import { commandContext, plain, viewFor } from '../command-meta';
 import { IdempotencyStore } from '../idempotency';
 import { PlanView } from '../plan.view';
-import { upsertPlan } from '../plan.projection';
-import { PlanRepository, definitionOf, foldPlanFrom, planStreamId } from '../plan.repository';
+import { appendToPlan } from '../plan.projection';
+import { PlanRepository, definitionOf } from '../plan.repository';
 import { PlanActionRequest } from './plan-action.request.dto';
 import { ActOnPlanCommand } from './act-on-plan.command';
 
@@ -67,15 +66,7 @@ export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
       const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
 
       const answer = await this.store.transaction(async (tx) => {
-        const appended = await tx.append({
-          streamId: planStreamId(planId),
-          streamType: 'plan',
-          expectedVersion: state.version,
-          expectedHead: head,
-          events: envelope(events, ctx, formatDefinitionRef(definition)),
-        });
-        const after = foldPlanFrom(state, appended.events);
-        await upsertPlan(tx, after);
+        const { after, appended } = await appendToPlan(tx, { state, head }, events, ctx);
         if (state.status !== 'implementation' && after.status === 'implementation') {
           const causation = { ...ctx, causationId: appended.events[appended.events.length - 1].position };
           for (const task of tasksForImplementation(after)) {

@@ -1,16 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { authorizeEdit, checkEditAccess, decideEdit, formatDefinitionRef } from '@govflow/domain';
+import { authorizeEdit, checkEditAccess, decideEdit } from '@govflow/domain';
 import { DirectoryService } from '@govflow/directory';
-import { EventStore, envelope } from '@govflow/event-store';
+import { EventStore } from '@govflow/event-store';
 import { checkIfMatch, etagOf, validateDto } from '@govflow/http';
 import { commandContext, plain, viewFor } from '../command-meta';
 import { IdempotencyStore } from '../idempotency';
 import { PlanView } from '../plan.view';
 import { PlanContentRequest } from '../plan-content.request.dto';
-import { upsertPlan } from '../plan.projection';
-import { PlanRepository, definitionOf, foldPlanFrom, planStreamId } from '../plan.repository';
+import { appendToPlan } from '../plan.projection';
+import { PlanRepository, definitionOf } from '../plan.repository';
 import { EditPlanCommand } from './edit-plan.command';
 
 @CommandHandler(EditPlanCommand)
@@ -38,15 +38,7 @@ export class EditPlanHandler implements ICommandHandler<EditPlanCommand> {
       const events = decideEdit(definition, state, content, decision);
       const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
       const answer = await this.store.transaction(async (tx) => {
-        const appended = await tx.append({
-          streamId: planStreamId(planId),
-          streamType: 'plan',
-          expectedVersion: state.version,
-          expectedHead: head,
-          events: envelope(events, ctx, formatDefinitionRef(definition)),
-        });
-        const after = foldPlanFrom(state, appended.events);
-        await upsertPlan(tx, after);
+        const { after } = await appendToPlan(tx, { state, head }, events, ctx);
         const answer = { status: 200, body: viewFor(definition, after, actor, mesa, meta.now), etag: etagOf(after.version) };
         await record(tx, answer);
         return answer;
