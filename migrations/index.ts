@@ -1,5 +1,6 @@
 import { EventStore1732406400000 } from './1732406400000-EventStore';
 import { Projections1732406460000 } from './1732406460000-Projections';
+import { Notifications1732406520000 } from './1732406520000-Notifications';
 
 /** Every migration, in order. Listed explicitly so the same array works compiled and in tests. */
-export const MIGRATIONS = [EventStore1732406400000, Projections1732406460000];
+export const MIGRATIONS = [EventStore1732406400000, Projections1732406460000, Notifications1732406520000];

@@ -3,7 +3,8 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
-import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
+import { GovflowConfig, GovflowConfigModule } from '@govflow/config';
+import { NotificationsModule } from '@govflow/notifications';
 import { DirectoryModule, DirectoryService, TokenResolver } from '@govflow/directory';
 import { EventStoreModule } from '@govflow/event-store';
 import { ACTOR_RESOLVER, AuthGuard, BodyErrorInterceptor, DtoPipe, ProblemFilter } from '@govflow/http';
@@ -14,6 +15,8 @@ import { HealthController } from './health/health.controller';
 import { MesasController } from './mesas/mesas.controller';
 import { PlansController } from './plans/plans.controller';
 import { TasksController } from './tasks/tasks.controller';
+import { InboxController } from './inbox/inbox.controller';
+import { NotificationsController } from './notifications/notifications.controller';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -45,14 +48,15 @@ export class ApiModule {
             customProps: (req) => ({ correlationId: (req as { id?: string }).id }),
           },
         }),
+        GovflowConfigModule.forRoot(config),
         EventStoreModule.forRoot({ url: databaseUrl, poolSize: config.dbPoolSize }),
+        NotificationsModule.forApi({ redis: Boolean(config.redisUrl) }),
         CqrsModule.forRoot(),
         DirectoryModule,
         PlansModule,
       ],
-      controllers: [EntitiesController, MesasController, ActorsController, PlansController, TasksController, HealthController],
+      controllers: [EntitiesController, MesasController, ActorsController, PlansController, TasksController, InboxController, NotificationsController, HealthController],
       providers: [
-        { provide: GOVFLOW_CONFIG, useValue: config },
         { provide: ACTOR_RESOLVER, useFactory: (directory: DirectoryService) => new TokenResolver(directory, config.adminToken), inject: [DirectoryService] },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: BodyErrorInterceptor },

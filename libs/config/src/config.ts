@@ -16,6 +16,19 @@ export interface GovflowConfig {
   /** `json` for log collectors; `pretty` (one readable line per entry) for a terminal. */
   logFormat: 'json' | 'pretty';
   dbPoolSize: number;
+  notifications: {
+    /** `smtp://host:port` (or smtps://user:pass@host) for e-mail; unset: e-mail channels stay pending until set. */
+    smtpUrl?: string;
+    mailFrom: string;
+    /** When set, webhook URLs must point to one of these hosts (`.gob.gt` allows subdomains). */
+    webhookAllowedHosts?: string[];
+    webhookTimeoutMs: number;
+    maxAttempts: number;
+    /** First retry delay; each next one doubles. */
+    backoffMs: number;
+    /** Worker concurrency (jobs in flight per worker process). */
+    concurrency: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -72,6 +85,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GovflowConfig 
     logLevel,
     logFormat,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 500),
+    notifications: {
+      smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+      mailFrom: env.GOVFLOW_MAIL_FROM || 'govflow <no-reply@govflow.local>',
+      webhookAllowedHosts: env.GOVFLOW_WEBHOOK_ALLOWED_HOSTS
+        ? env.GOVFLOW_WEBHOOK_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
+        : undefined,
+      webhookTimeoutMs: integer(env, 'NOTIFY_WEBHOOK_TIMEOUT_MS', 5000, 100, 120_000),
+      maxAttempts: integer(env, 'NOTIFY_MAX_ATTEMPTS', 8, 1, 50),
+      backoffMs: integer(env, 'NOTIFY_BACKOFF_MS', 1000, 10, 3_600_000),
+      concurrency: integer(env, 'NOTIFY_CONCURRENCY', 64, 1, 1000),
+    },
   };
 }
 

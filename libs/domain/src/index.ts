@@ -13,3 +13,4 @@ export * from './plan/plan.content';
 export * from './plan/plan.decider';
 export * from './task/task.types';
 export * from './task/task.decider';
+export * from './notifications/notification-rules';

@@ -1,9 +1,11 @@
-import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Actor, Entity } from '@govflow/domain';
 import { DirectoryCommands, DirectoryService, RegisterEntityRequest } from '@govflow/directory';
-import { CurrentActor, RequireRoles } from '@govflow/http';
+import { CODE_PATTERN, CurrentActor, RequireRoles } from '@govflow/http';
+import { ChannelsRequest, ChannelsService, ChannelsView } from '@govflow/notifications';
+import { NotFound } from '@govflow/domain';
 import { directoryContext } from '../request-meta';
 
 @ApiTags('directory')
@@ -13,6 +15,7 @@ export class EntitiesController {
   constructor(
     private readonly directory: DirectoryService,
     private readonly commands: DirectoryCommands,
+    private readonly channels: ChannelsService,
   ) {}
 
   @Post()
@@ -27,5 +30,13 @@ export class EntitiesController {
   @ApiOperation({ summary: 'List institutions' })
   async list(): Promise<{ items: Entity[] }> {
     return { items: await this.directory.listEntities() };
+  }
+
+  @Put(':code/channels')
+  @RequireRoles('admin')
+  @ApiOperation({ summary: "Set an institution's e-mail and webhook (admin); the inbox is always on; the secret is never returned" })
+  setChannels(@Param('code') code: string, @Body() body: ChannelsRequest, @CurrentActor() actor: Actor, @Req() request: Request): Promise<ChannelsView> {
+    if (!CODE_PATTERN.test(code)) throw new NotFound({ es: `No existe la institución ${code}.`, en: `There is no institution ${code}.` });
+    return this.channels.set(code, body, directoryContext(request, actor));
   }
 }

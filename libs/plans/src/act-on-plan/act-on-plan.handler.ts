@@ -19,6 +19,7 @@ import { DirectoryService } from '@govflow/directory';
 import { EventStore, envelope } from '@govflow/event-store';
 import { checkIfMatch, etagOf, validateDto } from '@govflow/http';
 import { TaskQueries, upsertTask } from '@govflow/tasks';
+import { OutboxSignal, planFacts, recordNotifications, taskFacts } from '@govflow/notifications';
 import { commandContext, plain, viewFor } from '../command-meta';
 import { IdempotencyStore } from '../idempotency';
 import { PlanView } from '../plan.view';
@@ -41,6 +42,7 @@ export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
     private readonly directory: DirectoryService,
     private readonly tasks: TaskQueries,
     private readonly idempotency: IdempotencyStore,
+    private readonly outbox: OutboxSignal,
   ) {}
 
   execute({ planId, action, body, ifMatch, meta }: ActOnPlanCommand) {
@@ -65,8 +67,10 @@ export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
       const events = decideAction(definition, state, command, decision);
       const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
 
+      let outboxRows = 0;
       const answer = await this.store.transaction(async (tx) => {
         const { after, appended } = await appendToPlan(tx, { state, head }, events, ctx);
+        const told = appended.events.map((event) => ({ event, facts: planFacts(event, after, mesa) }));
         if (state.status !== 'implementation' && after.status === 'implementation') {
           const causation = { ...ctx, causationId: appended.events[appended.events.length - 1].position };
           for (const task of tasksForImplementation(after)) {
@@ -78,12 +82,15 @@ export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
             });
             const taskState = created.events.reduce<TaskState | null>((s, e) => evolveTask(s, e as TaskRecordedEvent), null)!;
             await upsertTask(tx, taskState);
+            told.push(...created.events.map((event) => ({ event, facts: taskFacts(event, taskState, after, mesa) })));
           }
         }
+        outboxRows = (await recordNotifications(tx, told)).outbox;
         const answer = { status: 200, body: viewFor(definition, after, actor, mesa, meta.now), etag: etagOf(after.version) };
         await record(tx, answer);
         return answer;
       });
+      if (outboxRows > 0) this.outbox.written();
       this.logger.log({ correlationId: meta.correlationId, commandId: ctx.commandId, planId, action, version: answer.body.version }, 'plan action recorded');
       return answer;
     });

@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDefined, IsEmail, IsOptional, IsString, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { Pool } from 'pg';
+import { DIRECTORY_EVENTS, NotFound, ValidationFailed } from '@govflow/domain';
+import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
+import { CommandContext, EventStore, PG_POOL, envelope } from '@govflow/event-store';
+import { isAllowedWebhookUrl } from './channels';
+
+export class WebhookChannelRequest {
+  @ApiProperty({ example: 'https://hooks.minfin.gob.gt/govflow' })
+  @IsDefined()
+  @IsString()
+  @MaxLength(2000)
+  url!: string;
+
+  @ApiProperty({ description: 'HMAC-SHA256 key; stored apart from the events, never returned' })
+  @IsDefined()
+  @IsString()
+  @MinLength(16)
+  @MaxLength(500)
+  secret!: string;
+}
+
+export class ChannelsRequest {
+  @ApiPropertyOptional({ example: 'enlace@minfin.gob.gt', nullable: true })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(320)
+  email?: string | null;
+
+  @ApiPropertyOptional({ type: WebhookChannelRequest, nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => WebhookChannelRequest)
+  webhook?: WebhookChannelRequest | null;
+}
+
+export interface ChannelsView {
+  entity: string;
+  inbox: true;
+  email: string | null;
+  webhook: { url: string } | null;
+}
+
+/** An institution's external channels. The webhook secret is kept here only: never in an event, an answer or a log. */
+@Injectable()
+export class ChannelsService {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly store: EventStore,
+    @Inject(GOVFLOW_CONFIG) private readonly config: GovflowConfig,
+  ) {}
+
+  async set(code: string, request: ChannelsRequest, ctx: CommandContext): Promise<ChannelsView> {
+    const stream = `entity-${code}`;
+    const head = await this.pool.query(`SELECT version, encode(head_hash, 'hex') AS head FROM streams WHERE stream_id = $1`, [stream]);
+    if (!head.rows[0]) throw new NotFound({ es: `No existe la institución ${code}.`, en: `There is no institution ${code}.` });
+    const webhook = request.webhook ?? null;
+    if (webhook) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(webhook.url);
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || !isAllowedWebhookUrl(webhook.url, this.config.notifications.webhookAllowedHosts)) {
+        throw ValidationFailed.field(
+          'webhook.url',
+          'La URL del webhook debe ser http(s) y apuntar a un servidor permitido (GOVFLOW_WEBHOOK_ALLOWED_HOSTS).',
+          'The webhook URL must be http(s) and point to an allowed host (GOVFLOW_WEBHOOK_ALLOWED_HOSTS).',
+        );
+      }
+    }
+    const email = request.email ?? null;
+    await this.store.transaction(async (tx) => {
+      const [event] = envelope(
+        [{ type: DIRECTORY_EVENTS.entityChannelsChanged, data: { code, email, webhookUrl: webhook?.url ?? null } }],
+        ctx,
+      );
+      await tx.append({ streamId: stream, streamType: 'entity', expectedVersion: head.rows[0].version, expectedHead: head.rows[0].head, events: [event] });
+      await tx.query(
+        `INSERT INTO entity_channels (code, email, webhook_url, webhook_secret, updated_at) VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (code) DO UPDATE SET email = EXCLUDED.email, webhook_url = EXCLUDED.webhook_url,
+           webhook_secret = EXCLUDED.webhook_secret, updated_at = now()`,
+        [code, email, webhook?.url ?? null, webhook?.secret ?? null],
+      );
+    });
+    return { entity: code, inbox: true, email, webhook: webhook ? { url: webhook.url } : null };
+  }
+}

@@ -1,0 +1,136 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Pool } from 'pg';
+import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
+import { PG_POOL } from '@govflow/event-store';
+import { DeliveryError, EmailSender, sendWebhook } from './channels';
+import { retryDelayMs } from './retry-policy';
+
+/** An outbox row joined with its notification and the institution's channels, as delivery needs it. */
+interface Parcel {
+  id: string;
+  channel: 'webhook' | 'email';
+  status: string;
+  attempts: number;
+  notification_id: string;
+  entity: string;
+  type: string;
+  mesa: string | null;
+  plan_id: string | null;
+  task_id: string | null;
+  message_es: string;
+  message_en: string;
+  subject_es: string;
+  created_at: Date;
+  email: string | null;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+}
+
+export type DeliveryOutcome = 'delivered' | 'retry' | 'dead' | 'skipped';
+
+/** What the webhook receiver gets: the notification, never a secret. */
+export function webhookBody(p: Parcel) {
+  return {
+    id: p.notification_id,
+    type: p.type,
+    entity: p.entity,
+    mesa: p.mesa,
+    planId: p.plan_id,
+    taskId: p.task_id,
+    subject: p.subject_es,
+    message: p.message_es,
+    messageEn: p.message_en,
+    createdAt: p.created_at.toISOString(),
+  };
+}
+
+/**
+ * Delivers one outbox row through its channel and records the outcome in PostgreSQL: shared by
+ * the BullMQ worker and the in-process dispatcher, so both behave the same.
+ */
+@Injectable()
+export class DeliveryService implements OnModuleDestroy {
+  private email?: EmailSender;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(GOVFLOW_CONFIG) private readonly config: GovflowConfig,
+  ) {
+    const { smtpUrl, mailFrom } = config.notifications;
+    if (smtpUrl) this.email = new EmailSender({ smtpUrl, from: mailFrom });
+  }
+
+  onModuleDestroy(): void {
+    this.email?.close();
+  }
+
+  async load(outboxId: string): Promise<Parcel | null> {
+    const { rows } = await this.pool.query<Parcel>(
+      `SELECT o.id, o.channel, o.status, o.attempts, o.notification_id, n.entity, n.type, n.mesa, n.plan_id, n.task_id,
+              n.message_es, n.message_en, n.subject_es, n.created_at, c.email, c.webhook_url, c.webhook_secret
+         FROM outbox o
+         JOIN notifications n ON n.id = o.notification_id
+         LEFT JOIN entity_channels c ON c.code = n.entity
+        WHERE o.id = $1`,
+      [outboxId],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Sends through the channel; throws DeliveryError when the channel did not accept it. */
+  async send(parcel: Parcel): Promise<void> {
+    if (parcel.channel === 'webhook') {
+      if (!parcel.webhook_url || !parcel.webhook_secret) throw new DeliveryError('the institution has no webhook configured any more', false);
+      await sendWebhook({
+        url: parcel.webhook_url,
+        secret: parcel.webhook_secret,
+        body: webhookBody(parcel),
+        notificationId: parcel.notification_id,
+        timeoutMs: this.config.notifications.webhookTimeoutMs,
+      });
+      return;
+    }
+    if (!parcel.email) throw new DeliveryError('the institution has no e-mail address configured any more', false);
+    if (!this.email) throw new DeliveryError('SMTP_URL is not configured', true);
+    await this.email.send({
+      to: parcel.email,
+      subject: parcel.subject_es,
+      text: `${parcel.message_es}\n\n—\n${parcel.message_en}\n`,
+      notificationId: parcel.notification_id,
+    });
+  }
+
+  async markDelivered(outboxId: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE outbox SET status = 'delivered', delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1 AND status = 'pending'`,
+      [outboxId],
+    );
+  }
+
+  /** Records a failed attempt: retried later with backoff, or dead after the last attempt. */
+  async markFailed(outboxId: string, error: unknown, attempt: number, final: boolean): Promise<'retry' | 'dead'> {
+    const message = error instanceof Error ? error.message.slice(0, 500) : 'unknown error';
+    const dead = final || attempt >= this.config.notifications.maxAttempts;
+    await this.pool.query(
+      `UPDATE outbox SET attempts = $2, last_error = $3, status = CASE WHEN $4 THEN 'dead' ELSE status END,
+              next_attempt_at = now() + ($5::int * interval '1 millisecond'), enqueued_at = CASE WHEN $4 THEN enqueued_at ELSE NULL END
+        WHERE id = $1 AND status = 'pending'`,
+      [outboxId, attempt, message, dead, retryDelayMs(attempt, this.config.notifications.backoffMs)],
+    );
+    return dead ? 'dead' : 'retry';
+  }
+
+  /** One attempt, start to end, for the in-process dispatcher. */
+  async attempt(outboxId: string): Promise<DeliveryOutcome> {
+    const parcel = await this.load(outboxId);
+    if (!parcel || parcel.status !== 'pending') return 'skipped';
+    try {
+      await this.send(parcel);
+    } catch (error) {
+      const retryable = !(error instanceof DeliveryError) || error.retryable;
+      return this.markFailed(outboxId, error, parcel.attempts + 1, !retryable);
+    }
+    await this.markDelivered(outboxId);
+    return 'delivered';
+  }
+}

@@ -1,0 +1,44 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Job, Worker } from 'bullmq';
+import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
+import { DeliveryService } from './delivery.service';
+import { NOTIFICATION_JOB_NAMES, NOTIFICATION_QUEUE, NotificationJobName, NotificationJobs, redisConnection } from './queue';
+
+type Handlers = { [K in NotificationJobName]: (data: NotificationJobs[K]) => Promise<unknown> };
+
+/** Consumes the notification queue: one handler per job name, checked at start. */
+@Injectable()
+export class NotificationWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(NotificationWorker.name);
+  private worker?: Worker;
+  private readonly handlers: Handlers;
+
+  constructor(
+    @Inject(GOVFLOW_CONFIG) private readonly config: GovflowConfig,
+    private readonly delivery: DeliveryService,
+  ) {
+    this.handlers = { deliver: ({ outboxId }) => this.delivery.attempt(outboxId) };
+    const missing = NOTIFICATION_JOB_NAMES.filter((name) => typeof this.handlers[name] !== 'function');
+    if (missing.length > 0 || Object.keys(this.handlers).length !== NOTIFICATION_JOB_NAMES.length) {
+      throw new Error(`notification jobs without exactly one handler: ${missing.join(', ')}`);
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker = new Worker(
+      NOTIFICATION_QUEUE,
+      async (job: Job) => {
+        const handler = this.handlers[job.name as NotificationJobName];
+        if (!handler) throw new Error(`no handler for job ${job.name}`);
+        return handler(job.data);
+      },
+      { connection: redisConnection(this.config.redisUrl!), concurrency: this.config.notifications.concurrency },
+    );
+    this.worker.on('error', (error) => this.logger.warn({ err: error }, 'notification worker error'));
+    this.worker.on('failed', (job, error) => this.logger.warn({ err: error, jobId: job?.id }, 'notification job failed'));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+  }
+}

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Mesa, NotificationDraft, NotificationFacts, PlanState, TaskState, notificationsFor } from '@govflow/domain';
+import { EventStoreTransaction, StoredEvent } from '@govflow/event-store';
+
+/** Facts about a plan event, for its messages. */
+export function planFacts(event: StoredEvent, plan: PlanState, mesa: Mesa): NotificationFacts {
+  return {
+    mesa,
+    actorEntity: event.metadata.entity,
+    rationale: event.metadata.rationale,
+    planId: plan.id,
+    planTitle: plan.content.title,
+    drafter: plan.drafter,
+    revision: event.metadata.revision ?? plan.revision,
+    presentation: plan.presentation,
+  };
+}
+
+export function taskFacts(event: StoredEvent, task: TaskState, plan: PlanState, mesa: Mesa): NotificationFacts {
+  return {
+    ...planFacts(event, plan, mesa),
+    task: { id: task.id, title: task.title, dueDate: task.dueDate, entity: task.entity },
+  };
+}
+
+/** Raised after a commit that wrote outbox rows, so an in-process dispatcher need not wait for its next poll. */
+@Injectable()
+export class OutboxSignal extends EventEmitter {
+  written(): void {
+    this.emit('written');
+  }
+}
+
+/**
+ * Writes the inbox rows and the outbox rows (one per external channel the institution has)
+ * inside the transaction that records the events: nothing is sent that was not committed,
+ * and nothing committed is lost.
+ */
+export async function recordNotifications(
+  tx: EventStoreTransaction,
+  items: { event: StoredEvent; facts: NotificationFacts }[],
+): Promise<{ notifications: number; outbox: number }> {
+  const rows = items.flatMap(({ event, facts }) =>
+    notificationsFor(event.type, facts).map((draft: NotificationDraft) => ({ id: randomUUID(), draft, event, mesa: facts.mesa.code })),
+  );
+  if (rows.length === 0) return { notifications: 0, outbox: 0 };
+  const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
+  await tx.query(
+    `INSERT INTO notifications (id, entity, type, event_position, mesa, plan_id, task_id, message_es, message_en, subject_es, subject_en, created_at)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::uuid[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])`,
+    [
+      column((r) => r.id),
+      column((r) => r.draft.entity),
+      column((r) => r.draft.type),
+      column((r) => r.event.position),
+      column((r) => r.mesa),
+      column((r) => r.draft.planId ?? null),
+      column((r) => r.draft.taskId ?? null),
+      column((r) => r.draft.message.es),
+      column((r) => r.draft.message.en),
+      column((r) => r.draft.subject.es),
+      column((r) => r.draft.subject.en),
+      column((r) => r.event.recordedAt),
+    ],
+  );
+  const outbox = await tx.query(
+    `INSERT INTO outbox (id, event_position, kind, payload, notification_id, channel)
+     SELECT gen_random_uuid(), n.event_position, ch.channel, jsonb_build_object('entity', n.entity), n.id, ch.channel
+       FROM notifications n
+       JOIN entity_channels c ON c.code = n.entity
+       CROSS JOIN LATERAL (VALUES ('webhook', c.webhook_url IS NOT NULL), ('email', c.email IS NOT NULL)) AS ch(channel, enabled)
+      WHERE n.id = ANY($1::uuid[]) AND ch.enabled`,
+    [column((r) => r.id)],
+  );
+  return { notifications: rows.length, outbox: outbox.rowCount ?? 0 };
+}

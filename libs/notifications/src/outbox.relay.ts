@@ -1,0 +1,88 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { Pool } from 'pg';
+import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
+import { PG_POOL } from '@govflow/event-store';
+import { claimDueOutbox, releaseClaims } from './outbox-claim';
+import { OutboxSignal } from './notification.writer';
+import { NOTIFICATION_QUEUE, NotificationJobs, redisConnection } from './queue';
+
+/** A job still pending after this long is looked for again (Redis restarted or flushed). */
+const LEASE_MS = 30_000;
+const IDLE_POLL_MS = 200;
+const BATCH = 500;
+
+/**
+ * With REDIS_URL: moves committed outbox rows to BullMQ after commit, with jobId = outbox id
+ * so duplicates collapse. PostgreSQL stays the truth: while Redis is down, claims are given
+ * back and commands keep succeeding; a row whose job vanished is re-enqueued after its lease.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  readonly queue: Queue<NotificationJobs['deliver']>;
+  private running = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private readonly onWritten = () => this.wake?.();
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(GOVFLOW_CONFIG) config: GovflowConfig,
+    private readonly signal: OutboxSignal,
+  ) {
+    this.queue = new Queue(NOTIFICATION_QUEUE, { connection: redisConnection(config.redisUrl!) });
+    this.queue.on('error', () => undefined); // reconnects by itself; the relay logs its own failures
+  }
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.signal.on('written', this.onWritten);
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.signal.off('written', this.onWritten);
+    this.wake?.();
+    await this.loop;
+    await this.queue.close();
+  }
+
+  /** One pass: claim due rows and enqueue them. Returns how many were enqueued. */
+  async relayOnce(): Promise<number> {
+    const ids = await claimDueOutbox(this.pool, BATCH, LEASE_MS);
+    if (ids.length === 0) return 0;
+    try {
+      await this.queue.addBulk(
+        ids.map((outboxId) => ({ name: 'deliver', data: { outboxId }, opts: { jobId: outboxId, removeOnComplete: true, removeOnFail: 1000 } })),
+      );
+    } catch (error) {
+      await releaseClaims(this.pool, ids);
+      throw error;
+    }
+    return ids.length;
+  }
+
+  private async run(): Promise<void> {
+    let failing = false;
+    while (this.running) {
+      let moved = 0;
+      try {
+        moved = await this.relayOnce();
+        if (failing) this.logger.log('outbox relay recovered');
+        failing = false;
+      } catch (error) {
+        if (!failing && this.running) this.logger.warn({ err: error }, 'outbox relay cannot reach Redis; notifications wait in the outbox');
+        failing = true;
+      }
+      if (moved < BATCH && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, failing ? 1000 : IDLE_POLL_MS);
+          this.wake = () => (clearTimeout(timer), resolve());
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+}
