@@ -7,10 +7,10 @@ import { createApiApp } from '../../apps/api/src/app.factory';
 export const ADMIN_TOKEN = `test-admin-${randomBytes(12).toString('hex')}`;
 
 /** The real API on the test database (migrated by jest's global setup). */
-export async function startApi(): Promise<INestApplication> {
+export async function startApi(env: Record<string, string | undefined> = {}): Promise<INestApplication> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is not set: the integration project\'s global setup should have set it');
-  const config = { ...loadConfig({ ...process.env, LOG_LEVEL: 'silent', LOG_FORMAT: 'json' }), adminToken: ADMIN_TOKEN, dbPoolSize: 10 };
+  const config = { ...loadConfig({ ...process.env, LOG_LEVEL: 'silent', LOG_FORMAT: 'json', ...env }), adminToken: ADMIN_TOKEN, dbPoolSize: 10 };
   const app = await createApiApp(config, url);
   await app.init();
   return app;

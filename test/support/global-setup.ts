@@ -75,6 +75,8 @@ export default async function globalSetup(): Promise<void> {
     const url = databaseUrl(serverUrl, name);
     await runMigrations(url);
     process.env.DATABASE_URL = url;
+    // Jobs of this run stay in this run's keys, even on a Redis shared with other runs.
+    process.env.GOVFLOW_QUEUE_PREFIX = `gft_${name}`;
     if (!process.env.REDIS_URL && (await redisAnswers(6379))) process.env.REDIS_URL = 'redis://127.0.0.1:6379';
     console.log(`\n[govflow tests] PostgreSQL ${version}: ${source}; database ${name} (ready in ${Date.now() - started} ms)`);
   } catch (error) {

@@ -28,6 +28,10 @@ export interface GovflowConfig {
     backoffMs: number;
     /** Worker concurrency (jobs in flight per worker process). */
     concurrency: number;
+    /** BullMQ key prefix: separate deployments (or test runs) sharing one Redis. */
+    queuePrefix: string;
+    /** How soon a job held by a dead worker is handed to another (BullMQ lock and stalled check). */
+    stalledMs: number;
   };
 }
 
@@ -95,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GovflowConfig 
       maxAttempts: integer(env, 'NOTIFY_MAX_ATTEMPTS', 8, 1, 50),
       backoffMs: integer(env, 'NOTIFY_BACKOFF_MS', 1000, 10, 3_600_000),
       concurrency: integer(env, 'NOTIFY_CONCURRENCY', 64, 1, 1000),
+      queuePrefix: env.GOVFLOW_QUEUE_PREFIX || 'govflow',
+      stalledMs: integer(env, 'NOTIFY_STALLED_MS', 30_000, 500, 600_000),
     },
   };
 }

@@ -32,7 +32,13 @@ export class NotificationWorker implements OnApplicationBootstrap, OnApplication
         if (!handler) throw new Error(`no handler for job ${job.name}`);
         return handler(job.data);
       },
-      { connection: redisConnection(this.config.redisUrl!), concurrency: this.config.notifications.concurrency },
+      {
+        connection: redisConnection(this.config.redisUrl!),
+        prefix: this.config.notifications.queuePrefix,
+        concurrency: this.config.notifications.concurrency,
+        lockDuration: this.config.notifications.stalledMs,
+        stalledInterval: this.config.notifications.stalledMs,
+      },
     );
     this.worker.on('error', (error) => this.logger.warn({ err: error }, 'notification worker error'));
     this.worker.on('failed', (job, error) => this.logger.warn({ err: error, jobId: job?.id }, 'notification job failed'));

@@ -31,7 +31,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(GOVFLOW_CONFIG) config: GovflowConfig,
     private readonly signal: OutboxSignal,
   ) {
-    this.queue = new Queue(NOTIFICATION_QUEUE, { connection: redisConnection(config.redisUrl!) });
+    this.queue = new Queue(NOTIFICATION_QUEUE, { connection: redisConnection(config.redisUrl!), prefix: config.notifications.queuePrefix });
     this.queue.on('error', () => undefined); // reconnects by itself; the relay logs its own failures
   }
 

@@ -1,0 +1,3 @@
+export * from './delivery-error';
+export * from './email.sender';
+export * from './webhook.sender';
