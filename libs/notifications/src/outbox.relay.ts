@@ -7,8 +7,6 @@ import { claimDueOutbox, releaseClaims } from './outbox-claim';
 import { OutboxSignal } from './notification.writer';
 import { NOTIFICATION_QUEUE, NotificationJobs, redisConnection } from './queue';
 
-/** A job still pending after this long is looked for again (Redis restarted or flushed). */
-const LEASE_MS = 30_000;
 const IDLE_POLL_MS = 200;
 const BATCH = 500;
 
@@ -21,6 +19,7 @@ const BATCH = 500;
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   readonly queue: Queue<NotificationJobs['deliver']>;
+  private readonly leaseMs: number;
   private running = false;
   private wake?: () => void;
   private loop?: Promise<void>;
@@ -31,6 +30,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(GOVFLOW_CONFIG) config: GovflowConfig,
     private readonly signal: OutboxSignal,
   ) {
+    this.leaseMs = config.notifications.stalledMs;
     this.queue = new Queue(NOTIFICATION_QUEUE, { connection: redisConnection(config.redisUrl!), prefix: config.notifications.queuePrefix });
     this.queue.on('error', () => undefined); // reconnects by itself; the relay logs its own failures
   }
@@ -51,7 +51,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** One pass: claim due rows and enqueue them. Returns how many were enqueued. */
   async relayOnce(): Promise<number> {
-    const ids = await claimDueOutbox(this.pool, BATCH, LEASE_MS);
+    // A job still pending a lease after it was enqueued is enqueued again (Redis restarted or
+    // flushed); jobId = outbox id makes that a no-op while the job still exists.
+    const ids = await claimDueOutbox(this.pool, BATCH, this.leaseMs);
     if (ids.length === 0) return 0;
     try {
       await this.queue.addBulk(

@@ -1,0 +1,57 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '../..');
+
+export function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => ok(port));
+    });
+  });
+}
+
+export function which(binary: string): string | null {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** A private redis-server on its own port, so a test may stop and start it. */
+export async function startPrivateRedis(port?: number) {
+  const p = port ?? (await freePort());
+  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      execFileSync('redis-cli', ['-p', String(p), 'ping'], { stdio: 'ignore' });
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error('private redis-server did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    port: p,
+    url: `redis://127.0.0.1:${p}`,
+    stop: () => new Promise<void>((ok) => (child.exitCode !== null ? ok() : (child.once('exit', () => ok()), child.kill('SIGTERM')))),
+  };
+}
+
+/** A real worker process (apps/worker), run from the sources. */
+export function startWorker(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['-r', join(ROOT, 'test/support/register-ts.js'), join(ROOT, 'apps/worker/src/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+export const exited = (child: ChildProcess) =>
+  new Promise<void>((ok) => (child.exitCode !== null || child.signalCode !== null ? ok() : child.once('exit', () => ok())));
