@@ -96,6 +96,23 @@ if (!haveRedis) {
     for (const h of received) expect(h.headers['idempotency-key']).toBe(h.body.id);
   });
 
+  it('reports Redis on /health, queue depth and delivery lag on /metrics, and guards the queue dashboard', async () => {
+    const health = await http.get('/health').expect(200);
+    expect(health.body).toMatchObject({ status: 'ok', database: { status: 'up' }, redis: { status: 'up' } });
+    const metrics = await http.get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/govflow_outbox_deliveries\{status="delivered"\} [1-9]/);
+    expect(metrics.text).toMatch(/govflow_queue_depth\{state="waiting"\} \d+/);
+    expect(metrics.text).toMatch(/govflow_delivery_lag_seconds\{quantile="0.99"\}/);
+    await http.get('/admin/queues').expect(401);
+    await http.get('/admin/queues').set(bearer(t.tokens[t.coordinator])).expect(403);
+    const board = await http.get('/admin/queues').set(bearer(ADMIN_TOKEN)).expect(200);
+    expect(board.text).toContain('<html');
+    const login = await http.get(`/admin/queues?token=${ADMIN_TOKEN}`).expect(302);
+    const cookie = String(login.headers['set-cookie']);
+    expect(cookie).toContain('HttpOnly');
+    await http.get('/admin/queues/api/queues').set('Cookie', cookie.split(';')[0]).expect(200);
+  });
+
   it('keeps accepting commands while Redis is down and delivers everything once it is back', async () => {
     await redis.stop();
     const plans = await submitPlans(4); // commands still succeed: PostgreSQL is the truth
@@ -104,6 +121,8 @@ if (!haveRedis) {
       [plans],
     );
     expect(pending.rows[0].n).toBe(4);
+    const degraded = await http.get('/health').expect(200);
+    expect(degraded.body).toMatchObject({ status: 'degraded', redis: { status: 'down' } });
     redis = await startPrivateRedis(redis.port);
     await eventually(() => allDelivered(plans), 45_000, 'deliveries after Redis came back');
   });

@@ -116,6 +116,15 @@ describe('notifications without Redis: inbox, signed webhook, e-mail', () => {
     hooks.handler.respond = (_hook, res) => void res.writeHead(200).end();
   });
 
+  it('reports the outbox on /metrics and no Redis on /health', async () => {
+    const health = await http.get('/health').expect(200);
+    expect(health.body).toMatchObject({ status: 'ok', redis: { status: 'not-configured' } });
+    const metrics = await http.get('/metrics').expect(200);
+    expect(metrics.headers['content-type']).toContain('text/plain');
+    expect(metrics.text).toMatch(/govflow_outbox_deliveries\{status="delivered"\} [1-9]/);
+    await http.get('/admin/queues').expect(404); // no queue without Redis
+  });
+
   it('keeps channels admin-only and never returns the secret', async () => {
     await http.put(`/v1/entities/${t.reviewer}/channels`).set(bearer(t.tokens[t.reviewer])).send({ email: 'x@y.example' }).expect(403);
     const res = await http

@@ -16,6 +16,8 @@ import { MesasController } from './mesas/mesas.controller';
 import { PlansController } from './plans/plans.controller';
 import { TasksController } from './tasks/tasks.controller';
 import { InboxController } from './inbox/inbox.controller';
+import { MetricsController } from './operations/metrics.controller';
+import { MetricsService } from './operations/metrics.service';
 import { NotificationsController } from './notifications/notifications.controller';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -55,8 +57,9 @@ export class ApiModule {
         DirectoryModule,
         PlansModule,
       ],
-      controllers: [EntitiesController, MesasController, ActorsController, PlansController, TasksController, InboxController, NotificationsController, HealthController],
+      controllers: [EntitiesController, MesasController, ActorsController, PlansController, TasksController, InboxController, NotificationsController, HealthController, MetricsController],
       providers: [
+        MetricsService,
         { provide: ACTOR_RESOLVER, useFactory: (directory: DirectoryService) => new TokenResolver(directory, config.adminToken), inject: [DirectoryService] },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: BodyErrorInterceptor },

@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { GovflowConfig } from '@govflow/config';
 import { deferredJsonBody } from '@govflow/http';
 import { ApiModule } from './api.module';
+import { mountQueueDashboard } from './operations/queue-dashboard';
 
 /** The HTTP API, configured the same way for `npm start` and for the end-to-end tests. */
 export async function createApiApp(config: GovflowConfig, databaseUrl: string): Promise<INestApplication> {
@@ -18,6 +19,7 @@ export async function createApiApp(config: GovflowConfig, databaseUrl: string): 
   // ETags are the plan's version, set by the handlers; Express's own body hashes would lie.
   app.set('etag', false);
   app.use(deferredJsonBody());
+  if (config.redisUrl) mountQueueDashboard(app);
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

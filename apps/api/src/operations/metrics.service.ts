@@ -1,0 +1,64 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Pool } from 'pg';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { PG_POOL } from '@govflow/event-store';
+import { OutboxRelay } from '@govflow/notifications';
+
+/**
+ * Prometheus metrics, computed from PostgreSQL (the truth, whichever process delivered) and
+ * from the queue when there is one.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Optional() private readonly relay?: OutboxRelay,
+  ) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'govflow_process_' });
+    const outbox = new Gauge({ name: 'govflow_outbox_deliveries', help: 'Outbox deliveries by status', labelNames: ['status'], registers: [this.registry] });
+    const oldest = new Gauge({ name: 'govflow_outbox_oldest_pending_seconds', help: 'Age of the oldest undelivered notification (delivery lag)', registers: [this.registry] });
+    const lag = new Gauge({
+      name: 'govflow_delivery_lag_seconds',
+      help: 'Commit-to-delivery time of deliveries in the last 5 minutes',
+      labelNames: ['quantile'],
+      registers: [this.registry],
+    });
+    const depth = new Gauge({ name: 'govflow_queue_depth', help: 'BullMQ notification jobs by state', labelNames: ['state'], registers: [this.registry] });
+    const events = new Gauge({ name: 'govflow_events_total', help: 'Events in the store', registers: [this.registry] });
+    const refresh = async () => {
+      const { rows } = await this.pool.query(`SELECT status, count(*)::int AS n FROM outbox GROUP BY status`);
+      outbox.reset();
+      for (const status of ['pending', 'delivered', 'dead']) outbox.set({ status }, rows.find((r) => r.status === status)?.n ?? 0);
+      const age = await this.pool.query(`SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS s FROM outbox WHERE status = 'pending'`);
+      oldest.set(age.rows[0].s);
+      const recent = await this.pool.query(
+        `SELECT COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM delivered_at - created_at)), 0)::float AS p50,
+                COALESCE(percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM delivered_at - created_at)), 0)::float AS p99
+           FROM outbox WHERE status = 'delivered' AND delivered_at > now() - interval '5 minutes'`,
+      );
+      lag.set({ quantile: '0.5' }, recent.rows[0].p50);
+      lag.set({ quantile: '0.99' }, recent.rows[0].p99);
+      const count = await this.pool.query(`SELECT COALESCE(max(position), 0)::float AS n FROM events`);
+      events.set(count.rows[0].n);
+      if (this.relay) {
+        // Redis down must not hang the scrape: the outbox gauges above still tell the story.
+        const counts = await Promise.race([
+          this.relay.queue.getJobCounts('waiting', 'active', 'delayed', 'failed'),
+          new Promise<null>((resolve) => setTimeout(() => resolve(null), 1000)),
+        ]);
+        depth.reset();
+        if (counts) for (const [state, n] of Object.entries(counts)) depth.set({ state }, n);
+      }
+    };
+    this.refresh = refresh;
+  }
+
+  private readonly refresh: () => Promise<void>;
+
+  async render(): Promise<string> {
+    await this.refresh();
+    return this.registry.metrics();
+  }
+}
