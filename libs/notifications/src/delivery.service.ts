@@ -4,6 +4,7 @@ import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
 import { PG_POOL } from '@govflow/event-store';
 import { DeliveryError, EmailSender, sendWebhook } from './channels';
 import { retryDelayMs } from './retry-policy';
+import { Batcher } from './batcher';
 
 /** An outbox row joined with its notification and the institution's channels, as delivery needs it. */
 interface Parcel {
@@ -64,17 +65,30 @@ export class DeliveryService implements OnModuleDestroy {
     this.email?.close();
   }
 
-  async load(outboxId: string): Promise<Parcel | null> {
+  private readonly loader = new Batcher<string, Parcel>(async (ids) => {
     const { rows } = await this.pool.query<Parcel>(
       `SELECT o.id, o.channel, o.status, o.attempts, o.notification_id, n.entity, n.type, n.mesa, n.plan_id, n.task_id,
               n.message_es, n.message_en, n.subject_es, n.created_at, c.email, c.webhook_url, c.webhook_secret
          FROM outbox o
          JOIN notifications n ON n.id = o.notification_id
          LEFT JOIN entity_channels c ON c.code = n.entity
-        WHERE o.id = $1`,
-      [outboxId],
+        WHERE o.id = ANY($1::uuid[])`,
+      [ids],
     );
-    return rows[0] ?? null;
+    return new Map(rows.map((r) => [r.id, r]));
+  });
+
+  private readonly delivered = new Batcher<string, true>(async (ids) => {
+    await this.pool.query(
+      `UPDATE outbox SET status = 'delivered', delivered_at = now(), attempts = attempts + 1, last_error = NULL
+        WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
+      [ids],
+    );
+    return new Map(ids.map((id) => [id, true as const]));
+  });
+
+  async load(outboxId: string): Promise<Parcel | null> {
+    return (await this.loader.load(outboxId)) ?? null;
   }
 
   /** Sends through the channel; throws DeliveryError when the channel did not accept it. */
@@ -100,11 +114,9 @@ export class DeliveryService implements OnModuleDestroy {
     });
   }
 
+  /** Recorded only after the channel accepted it; concurrent deliveries share one UPDATE. */
   async markDelivered(outboxId: string): Promise<void> {
-    await this.pool.query(
-      `UPDATE outbox SET status = 'delivered', delivered_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1 AND status = 'pending'`,
-      [outboxId],
-    );
+    await this.delivered.load(outboxId);
   }
 
   /** Records a failed attempt: retried later with backoff, or dead after the last attempt. */
