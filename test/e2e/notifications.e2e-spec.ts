@@ -1,4 +1,6 @@
 import { INestApplication } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { verifyWebhookSignature } from '@govflow/notifications';
 import { ADMIN_TOKEN, TestTable, bearer, createTable, planBody, startApi } from '../support/app';
@@ -58,6 +60,12 @@ describe('notifications without Redis: inbox, signed webhook, e-mail', () => {
     expect(hook.headers['idempotency-key']).toBe(mine[0].id);
     expect(hook.body).toMatchObject({ id: mine[0].id, type: 'plan.submitted', entity: t.reviewer, mesa: t.mesa, message: mine[0].message });
     expect(JSON.stringify(hook.body)).not.toContain(SECRET);
+    // the receiver-side check printed in the README accepts it too (so the docs cannot drift)
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    const snippet = /A receiver checks it like this:\n\n```js\n([\s\S]*?)```/.exec(readme)![1];
+    const verifyFromReadme = new Function('require', `${snippet}; return verify;`)(require);
+    expect(verifyFromReadme(SECRET, String(hook.headers['govflow-signature']), hook.raw)).toBe(true);
+    expect(verifyFromReadme(SECRET, String(hook.headers['govflow-signature']), hook.raw.replace('}', ' }'))).toBe(false);
 
     const mails = smtp.mails.filter((m) => m.raw.includes(mine[0].id));
     expect(mails).toHaveLength(1);
