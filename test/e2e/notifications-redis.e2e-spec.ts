@@ -71,8 +71,17 @@ if (!haveRedis) {
     (await pool.query(`SELECT id FROM notifications WHERE plan_id = ANY($1::uuid[]) AND entity = $2`, [planIds, t.reviewer])).rows.map((r) => r.id as string);
 
   it('delivers through the queue with two worker processes sharing it', async () => {
-    const plans = await submitPlans(12);
+    // A slow receiver keeps each worker's 8 slots busy, so the second worker must take its share.
+    hooks.handler.respond = (_hook, res) => void setTimeout(() => res.writeHead(200).end(), 300);
+    const plans = await submitPlans(24);
     await eventually(() => allDelivered(plans), 20_000, 'all deliveries');
+    hooks.handler.respond = (_hook, res) => void res.writeHead(200).end();
+    const by = await pool.query(
+      `SELECT DISTINCT o.delivered_by FROM outbox o JOIN notifications n ON n.id = o.notification_id WHERE n.plan_id = ANY($1::uuid[])`,
+      [plans],
+    );
+    const pids = by.rows.map((r) => Number(String(r.delivered_by).split(':')[1]));
+    expect(pids.sort()).toEqual(workers.map((w) => w.pid).sort());
     const expected = await notificationIds(plans);
     const got = hooks.received.filter((h) => plans.includes(h.body.planId)).map((h) => h.headers['idempotency-key']);
     expect(new Set(got)).toEqual(new Set(expected));

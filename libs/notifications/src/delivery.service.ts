@@ -1,4 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { hostname } from 'node:os';
 import { Pool } from 'pg';
 import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
 import { PG_POOL } from '@govflow/event-store';
@@ -52,6 +53,7 @@ export function webhookBody(p: Parcel) {
 @Injectable()
 export class DeliveryService implements OnModuleDestroy {
   private email?: EmailSender;
+  private readonly deliveredBy = `${hostname()}:${process.pid}`;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -80,9 +82,9 @@ export class DeliveryService implements OnModuleDestroy {
 
   private readonly delivered = new Batcher<string, true>(async (ids) => {
     await this.pool.query(
-      `UPDATE outbox SET status = 'delivered', delivered_at = now(), attempts = attempts + 1, last_error = NULL
+      `UPDATE outbox SET status = 'delivered', delivered_at = now(), delivered_by = $2, attempts = attempts + 1, last_error = NULL
         WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
-      [ids],
+      [ids, this.deliveredBy],
     );
     return new Map(ids.map((id) => [id, true as const]));
   });

@@ -16,6 +16,7 @@ export interface DeliveryView {
   nextAttemptAt: string | null;
   createdAt: string;
   deliveredAt: string | null;
+  deliveredBy: string | null;
 }
 
 const toView = (r: any): DeliveryView => ({
@@ -30,6 +31,7 @@ const toView = (r: any): DeliveryView => ({
   nextAttemptAt: r.status === 'pending' ? r.next_attempt_at.toISOString() : null,
   createdAt: r.created_at.toISOString(),
   deliveredAt: r.delivered_at ? r.delivered_at.toISOString() : null,
+  deliveredBy: r.delivered_by ?? null,
 });
 
 /** Admins see every delivery (webhook, e-mail) and redrive the dead ones. */
