@@ -79,7 +79,8 @@ async function main(): Promise<void> {
   const config = { ...loadConfig(env), adminToken: 'bench-admin-token-0000', logLevel: 'silent' as const };
   const app = await createApiApp(config, dbUrl);
   await app.init();
-  const startWorker = () => spawn(process.execPath, ['-r', join(ROOT, 'test/support/register-ts.js'), join(ROOT, 'apps/worker/src/main.ts')], { cwd: ROOT, env, stdio: 'inherit' });
+  const profile = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, '.data/profiles')] : [];
+  const startWorker = () => spawn(process.execPath, [...profile, '-r', join(ROOT, 'test/support/register-ts.js'), join(ROOT, 'apps/worker/src/main.ts')], { cwd: ROOT, env, stdio: 'inherit' });
   let worker = startWorker();
 
   try {
