@@ -14,3 +14,4 @@ export * from './plan/plan.decider';
 export * from './task/task.types';
 export * from './task/task.decider';
 export * from './notifications/notification-rules';
+export * from './task/task.lifecycle';

@@ -22,6 +22,7 @@ export function taskFacts(event: StoredEvent, task: TaskState, plan: PlanState, 
   return {
     ...planFacts(event, plan, mesa),
     task: { id: task.id, title: task.title, dueDate: task.dueDate, entity: task.entity },
+    blockReason: task.blockReason,
   };
 }
 

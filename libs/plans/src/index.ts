@@ -10,3 +10,6 @@ export * from './edit-plan/edit-plan.command';
 export * from './act-on-plan/act-on-plan.command';
 export * from './act-on-plan/plan-action.request.dto';
 export * from './queries/plan.queries';
+export * from './act-on-task/act-on-task.command';
+export * from './act-on-task/act-on-task.handler';
+export * from './act-on-task/task-action.request.dto';

@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { DirectoryModule } from '@govflow/directory';
 import { TaskQueries } from '@govflow/tasks';
 import { ActOnPlanHandler } from './act-on-plan/act-on-plan.handler';
+import { ActOnTaskHandler } from './act-on-task/act-on-task.handler';
 import { EditPlanHandler } from './edit-plan/edit-plan.handler';
 import { IdempotencyStore } from './idempotency';
 import { OpenPlanHandler } from './open-plan/open-plan.handler';
@@ -11,7 +12,7 @@ import { PlanQueries } from './queries/plan.queries';
 
 @Module({
   imports: [CqrsModule, DirectoryModule],
-  providers: [PlanRepository, PlanQueries, IdempotencyStore, TaskQueries, OpenPlanHandler, EditPlanHandler, ActOnPlanHandler],
+  providers: [PlanRepository, PlanQueries, IdempotencyStore, TaskQueries, OpenPlanHandler, EditPlanHandler, ActOnPlanHandler, ActOnTaskHandler],
   exports: [PlanRepository, PlanQueries, IdempotencyStore, TaskQueries],
 })
 export class PlansModule {}

@@ -4,8 +4,25 @@ import { NotFound, TaskState } from '@govflow/domain';
 import { PG_POOL } from '@govflow/event-store';
 import { DONE_TASK_STATUSES, PENDING_TASK_STATUSES } from './task.projection';
 
-export interface TaskView extends TaskState {
+export interface TaskView {
+  id: string;
+  planId: string;
+  mesa: string;
+  commitmentRef: string;
+  milestoneRef: string;
+  title: string;
+  entity: string;
+  leadEntity: string;
+  status: TaskState['status'];
+  dueDate: string;
   overdue: boolean;
+  progress?: TaskState['progress'];
+  evidence?: TaskState['evidence'];
+  blockReason?: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  allowedActions?: string[];
 }
 
 export interface TaskFilter {
@@ -33,6 +50,9 @@ export function toTaskView(task: TaskState, now: Date = new Date()): TaskView {
     status: task.status,
     dueDate: task.dueDate,
     overdue: (PENDING_TASK_STATUSES as readonly string[]).includes(task.status) && task.dueDate < today(now),
+    ...(task.progress ? { progress: task.progress } : {}),
+    ...(task.evidence ? { evidence: task.evidence } : {}),
+    ...(task.blockReason ? { blockReason: task.blockReason } : {}),
     version: task.version,
     createdAt: task.createdAt,
     updatedAt: task.updatedAt,

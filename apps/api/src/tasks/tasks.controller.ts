@@ -1,9 +1,15 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
-import { TASK_STATES } from '@govflow/domain';
-import { IsCode, requireUuid } from '@govflow/http';
-import { TaskQueries, TaskView } from '@govflow/tasks';
+import type { Request, Response } from 'express';
+import { Actor, TASK_STATES, allowedTaskActions, taskStreamId } from '@govflow/domain';
+import { DirectoryService } from '@govflow/directory';
+import { EventStore } from '@govflow/event-store';
+import { CurrentActor, IsCode, etagOf, parseIfMatch, requireUuid } from '@govflow/http';
+import { ActOnTaskCommand, CommandAnswer, TaskActionRequest, foldTask, taskNotFound } from '@govflow/plans';
+import { TaskQueries, TaskView, toTaskView } from '@govflow/tasks';
+import { commandMeta } from '../request-meta';
 
 export class ListTasksQuery {
   @ApiPropertyOptional({ example: 'MINFIN', description: "The responsible institution's code" })
@@ -32,11 +38,18 @@ export class ListTasksQuery {
   overdue?: 'true' | 'false';
 }
 
+const TASK = { es: 'la tarea', en: 'task' };
+
 @ApiTags('tasks')
 @ApiBearerAuth()
 @Controller('v1/tasks')
 export class TasksController {
-  constructor(private readonly tasks: TaskQueries) {}
+  constructor(
+    private readonly tasks: TaskQueries,
+    private readonly store: EventStore,
+    private readonly directory: DirectoryService,
+    private readonly commands: CommandBus,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Tasks, by responsible institution, table, plan, status, overdue' })
@@ -46,8 +59,51 @@ export class TasksController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One task' })
-  get(@Param('id') id: string): Promise<TaskView> {
-    return this.tasks.get(requireUuid(id, { es: 'la tarea', en: 'task' }));
+  @ApiOperation({ summary: 'One task, from its events, with its history and the actions the caller may take' })
+  async get(@Param('id') id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response) {
+    const taskId = requireUuid(id, TASK);
+    const events = await this.store.readStream(taskStreamId(taskId));
+    const task = foldTask(events);
+    if (!task) throw taskNotFound(taskId);
+    const mesa = await this.directory.getMesa(task.mesa);
+    res.setHeader('ETag', etagOf(task.version));
+    return {
+      ...toTaskView(task),
+      allowedActions: allowedTaskActions(task, { actor, mesa, now: new Date().toISOString() }),
+      history: events.map((e) => ({
+        position: e.position,
+        version: e.version,
+        type: e.type,
+        at: e.recordedAt,
+        actor: e.metadata.actorId,
+        entity: e.metadata.entity,
+        rationale: e.metadata.rationale ?? null,
+        data: e.data,
+        prevHash: e.prevHash,
+        hash: e.hash,
+      })),
+    };
+  }
+
+  @Post(':id/actions/:action')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'start, report-progress, deliver, validate, return, block, unblock, reassign, cancel' })
+  @ApiBody({ type: TaskActionRequest })
+  @ApiHeader({ name: 'If-Match', required: false })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  async act(
+    @Param('id') id: string,
+    @Param('action') action: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentActor() actor: Actor,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<TaskView> {
+    const taskId = requireUuid(id, TASK);
+    const result: CommandAnswer<TaskView> = await this.commands.execute(new ActOnTaskCommand(taskId, action, body, parseIfMatch(ifMatch), commandMeta(req, actor, body)));
+    res.status(result.status);
+    if (result.etag) res.setHeader('ETag', result.etag);
+    return result.body;
   }
 }

@@ -15,6 +15,7 @@ export interface NotificationFacts {
   revision?: number;
   presentation?: { date: string; forum: string };
   task?: { id: string; title: string; dueDate: string; entity: string };
+  blockReason?: string;
 }
 
 export interface NotificationRule {
@@ -102,6 +103,37 @@ export const NOTIFICATION_RULES: readonly NotificationRule[] = [
     message: (f) => ({
       es: `Se asignó a ${f.task?.entity} la tarea «${f.task?.title}» del plan «${f.planTitle}», con vencimiento el ${f.task?.dueDate}.`,
       en: `${f.task?.entity} was assigned the task "${f.task?.title}" of the plan "${f.planTitle}", due on ${f.task?.dueDate}.`,
+    }),
+  },
+  {
+    event: 'task.reassigned',
+    audience: 'responsible',
+    subject: (f) => ({ es: `Tarea reasignada a su institución — ${f.mesa.name}`, en: `Task reassigned to your institution — ${f.mesa.name}` }),
+    message: (f) =>
+      why(
+        f,
+        `${f.actorEntity} reasignó a ${f.task?.entity} la tarea «${f.task?.title}» del plan «${f.planTitle}», con vencimiento el ${f.task?.dueDate}.`,
+        `${f.actorEntity} reassigned the task "${f.task?.title}" of the plan "${f.planTitle}" to ${f.task?.entity}, due on ${f.task?.dueDate}.`,
+      ),
+  },
+  {
+    event: 'task.returned',
+    audience: 'responsible',
+    subject: (f) => ({ es: `Entrega devuelta — ${f.mesa.name}`, en: `Delivery returned — ${f.mesa.name}` }),
+    message: (f) =>
+      why(
+        f,
+        `${f.actorEntity} devolvió la entrega de la tarea «${f.task?.title}» del plan «${f.planTitle}»: corríjala y vuelva a entregarla.`,
+        `${f.actorEntity} returned the delivery of the task "${f.task?.title}" of the plan "${f.planTitle}": correct it and deliver again.`,
+      ),
+  },
+  {
+    event: 'task.blocked',
+    audience: 'coordinator',
+    subject: (f) => ({ es: `Tarea bloqueada — ${f.mesa.name}`, en: `Task blocked — ${f.mesa.name}` }),
+    message: (f) => ({
+      es: `${f.actorEntity} informó que la tarea «${f.task?.title}» del plan «${f.planTitle}» está bloqueada: ${f.blockReason}`,
+      en: `${f.actorEntity} reported that the task "${f.task?.title}" of the plan "${f.planTitle}" is blocked: ${f.blockReason}`,
     }),
   },
 ];

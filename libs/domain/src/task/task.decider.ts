@@ -7,7 +7,7 @@ export const taskStreamId = (taskId: string): string => `task-${taskId}`;
  * Entering implementation creates one task per milestone, assigned to its responsible
  * institution (the commitment's lead unless the milestone names another).
  */
-export function tasksForImplementation(plan: PlanState): { taskId: string; events: TaskNewEvent[] }[] {
+export function tasksForImplementation(plan: PlanState): { taskId: string; events: Extract<TaskNewEvent, { type: 'task.assigned' }>[] }[] {
   return plan.tasks.map((ref) => {
     const commitment = plan.content.commitments.find((c) => c.ref === ref.commitmentRef)!;
     const milestone = commitment.milestones.find((m) => m.ref === ref.milestoneRef)!;
@@ -34,26 +34,49 @@ export function tasksForImplementation(plan: PlanState): { taskId: string; event
 }
 
 export function evolveTask(state: TaskState | null, event: TaskRecordedEvent): TaskState {
+  if (event.type === 'task.assigned') {
+    return {
+      id: event.data.taskId,
+      planId: event.data.planId,
+      mesa: event.data.mesa,
+      commitmentRef: event.data.commitmentRef,
+      milestoneRef: event.data.milestoneRef,
+      title: event.data.title,
+      dueDate: event.data.dueDate,
+      entity: event.data.entity,
+      leadEntity: event.data.leadEntity,
+      status: 'assigned',
+      version: event.version,
+      createdAt: event.recordedAt,
+      updatedAt: event.recordedAt,
+    };
+  }
+  if (!state) throw new Error(`${event.type} before task.assigned in ${event.streamId}`);
+  const base: TaskState = { ...state, version: event.version, updatedAt: event.recordedAt };
   switch (event.type) {
-    case 'task.assigned':
-      return {
-        id: event.data.taskId,
-        planId: event.data.planId,
-        mesa: event.data.mesa,
-        commitmentRef: event.data.commitmentRef,
-        milestoneRef: event.data.milestoneRef,
-        title: event.data.title,
-        dueDate: event.data.dueDate,
-        entity: event.data.entity,
-        leadEntity: event.data.leadEntity,
-        status: state?.status ?? 'assigned',
-        version: event.version,
-        createdAt: state?.createdAt ?? event.recordedAt,
-        updatedAt: event.recordedAt,
-      };
+    case 'task.started':
+      return { ...base, status: 'in_progress' };
+    case 'task.progress-reported':
+      return { ...base, progress: { percent: event.data.percent, note: event.data.note, at: event.recordedAt } };
+    case 'task.delivered':
+      return { ...base, status: 'delivered', evidence: event.data.evidence, deliveredBy: event.metadata.entity };
+    case 'task.validated':
+      return { ...base, status: 'validated' };
+    case 'task.returned':
+      return { ...base, status: 'returned' };
+    case 'task.blocked':
+      return { ...base, status: 'blocked', blockedFrom: event.data.from, blockReason: event.data.reason };
+    case 'task.unblocked': {
+      const { blockedFrom: _from, blockReason: _reason, ...rest } = base;
+      return { ...rest, status: event.data.to };
+    }
+    case 'task.reassigned':
+      return { ...base, entity: event.data.to, status: 'assigned' };
+    case 'task.cancelled':
+      return { ...base, status: 'cancelled' };
     default: {
-      const unhandled: never = event.type;
-      throw new Error(`unhandled task event ${String(unhandled)}`);
+      const unhandled: never = event;
+      throw new Error(`unhandled task event ${(unhandled as TaskRecordedEvent).type}`);
     }
   }
 }

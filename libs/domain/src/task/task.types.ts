@@ -16,9 +16,22 @@ export interface TaskState {
   entity: string;
   leadEntity: string;
   status: TaskStatus;
+  /** The state a blocked task returns to when unblocked. */
+  blockedFrom?: TaskStatus;
+  blockReason?: string;
+  progress?: { percent: number; note: string; at: string };
+  evidence?: Evidence[];
+  /** The institution that delivered: it may never validate its own delivery. */
+  deliveredBy?: string | null;
   version: number;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface Evidence {
+  title: string;
+  url?: string;
+  sha256?: string;
 }
 
 export interface TaskEventMap {
@@ -33,6 +46,15 @@ export interface TaskEventMap {
     entity: string;
     leadEntity: string;
   };
+  'task.started': Record<string, never>;
+  'task.progress-reported': { percent: number; note: string };
+  'task.delivered': { evidence: Evidence[]; note?: string };
+  'task.validated': Record<string, never>;
+  'task.returned': Record<string, never>;
+  'task.blocked': { reason: string; from: TaskStatus };
+  'task.unblocked': { to: TaskStatus };
+  'task.reassigned': { from: string; to: string };
+  'task.cancelled': { from: TaskStatus };
 }
 export type TaskEventType = keyof TaskEventMap;
 export type TaskNewEvent = { [K in TaskEventType]: { type: K; data: TaskEventMap[K]; rationale?: string } }[TaskEventType];

@@ -1,0 +1,184 @@
+import { Actor, Mesa } from '../directory/directory.types';
+import { FieldError, Forbidden, InvalidTransition, LocalizedText, NotFound, ValidationFailed } from '../shared/errors';
+import { leadingEntities } from '../plan/plan.content';
+import { Evidence, TaskNewEvent, TaskState, TaskStatus } from './task.types';
+
+export const TASK_ACTIONS = ['start', 'report-progress', 'deliver', 'validate', 'return', 'block', 'unblock', 'reassign', 'cancel'] as const;
+export type TaskAction = (typeof TASK_ACTIONS)[number];
+export const isTaskAction = (value: string): value is TaskAction => (TASK_ACTIONS as readonly string[]).includes(value);
+
+/** Who may act on a task: relative to the task and its plan's table. */
+export type TaskRole = 'responsible' | 'lead' | 'coordinator';
+
+interface TaskTransition {
+  from: TaskStatus[];
+  /** `undefined`: back to where it was blocked from. */
+  to?: TaskStatus;
+  who: TaskRole[];
+  label: LocalizedText;
+}
+
+/** DESIGN.md's task lifecycle, as data. */
+export const TASK_TRANSITIONS: Record<TaskAction, TaskTransition> = {
+  start: { from: ['assigned', 'returned'], to: 'in_progress', who: ['responsible'], label: { es: 'iniciar', en: 'start' } },
+  'report-progress': { from: ['in_progress'], to: 'in_progress', who: ['responsible'], label: { es: 'informar avance de', en: 'report progress on' } },
+  deliver: { from: ['in_progress'], to: 'delivered', who: ['responsible'], label: { es: 'entregar', en: 'deliver' } },
+  validate: { from: ['delivered'], to: 'validated', who: ['lead', 'coordinator'], label: { es: 'validar', en: 'validate' } },
+  return: { from: ['delivered'], to: 'returned', who: ['lead', 'coordinator'], label: { es: 'devolver', en: 'return' } },
+  block: { from: ['assigned', 'in_progress', 'returned'], to: 'blocked', who: ['responsible', 'coordinator'], label: { es: 'bloquear', en: 'block' } },
+  unblock: { from: ['blocked'], who: ['responsible', 'coordinator'], label: { es: 'desbloquear', en: 'unblock' } },
+  reassign: { from: ['assigned', 'in_progress', 'returned', 'blocked'], to: 'assigned', who: ['coordinator'], label: { es: 'reasignar', en: 'reassign' } },
+  cancel: { from: ['assigned', 'in_progress', 'delivered', 'returned', 'blocked'], to: 'cancelled', who: ['coordinator'], label: { es: 'cancelar', en: 'cancel' } },
+};
+
+const STATUS_LABELS: Record<TaskStatus, LocalizedText> = {
+  assigned: { es: 'asignada', en: 'assigned' },
+  in_progress: { es: 'en curso', en: 'in progress' },
+  delivered: { es: 'entregada', en: 'delivered' },
+  validated: { es: 'validada', en: 'validated' },
+  returned: { es: 'devuelta', en: 'returned' },
+  blocked: { es: 'bloqueada', en: 'blocked' },
+  cancelled: { es: 'cancelada', en: 'cancelled' },
+};
+
+export interface TaskContext {
+  actor: Actor;
+  mesa: Mesa;
+  now: string;
+}
+
+export interface TaskActionCommand {
+  action: TaskAction;
+  rationale?: string;
+  reason?: string;
+  percent?: number;
+  note?: string;
+  evidence?: Evidence[];
+  entity?: string;
+}
+
+export function taskRoles(task: TaskState, ctx: TaskContext): Set<TaskRole> {
+  const roles = new Set<TaskRole>();
+  if (!ctx.actor.roles.includes('official') || !ctx.actor.entity) return roles;
+  if (ctx.actor.entity === task.entity) roles.add('responsible');
+  if (ctx.actor.entity === task.leadEntity) roles.add('lead');
+  if (ctx.actor.entity === ctx.mesa.coordinator) roles.add('coordinator');
+  return roles;
+}
+
+function whoText(t: TaskTransition, task: TaskState, mesa: Mesa): LocalizedText {
+  const names = t.who.map((role) =>
+    role === 'responsible' ? `${task.entity} (responsable)` : role === 'lead' ? `${task.leadEntity} (líder del compromiso)` : `${mesa.coordinator} (coordinación)`,
+  );
+  const en = t.who.map((role) =>
+    role === 'responsible' ? `${task.entity} (responsible)` : role === 'lead' ? `${task.leadEntity} (commitment lead)` : `${mesa.coordinator} (coordinator)`,
+  );
+  return { es: [...new Set(names)].join(' o '), en: [...new Set(en)].join(' or ') };
+}
+
+const blank = (s: string | undefined) => s === undefined || s.trim() === '';
+
+/** 403: the caller's institution holds none of the roles the action needs; validation never by the deliverer. */
+export function checkTaskAccess(task: TaskState, action: TaskAction, ctx: TaskContext): void {
+  const t = TASK_TRANSITIONS[action];
+  if (!t) throw new NotFound({ es: `La acción «${action}» no existe para tareas.`, en: `There is no task action "${action}".` });
+  const roles = taskRoles(task, ctx);
+  if (!t.who.some((r) => roles.has(r))) {
+    const who = whoText(t, task, ctx.mesa);
+    throw new Forbidden({ es: `Solo ${who.es} puede ${t.label.es} esta tarea.`, en: `Only ${who.en} may ${t.label.en} this task.` });
+  }
+  if (action === 'validate' && task.status === 'delivered' && task.deliveredBy === ctx.actor.entity) {
+    throw new Forbidden({
+      es: `${ctx.actor.entity} entregó esta tarea y no puede validarla: debe hacerlo ${task.leadEntity === ctx.actor.entity ? ctx.mesa.coordinator : `${task.leadEntity} o ${ctx.mesa.coordinator}`}.`,
+      en: `${ctx.actor.entity} delivered this task and cannot validate it: ${task.leadEntity === ctx.actor.entity ? ctx.mesa.coordinator : `${task.leadEntity} or ${ctx.mesa.coordinator}`} must.`,
+    });
+  }
+}
+
+/** 400: what the request must carry. */
+export function checkTaskInput(task: TaskState, cmd: TaskActionCommand, ctx: TaskContext): void {
+  const errors: FieldError[] = [];
+  const need = (field: string, es: string, en: string) => errors.push({ field, message: { es, en } });
+  switch (cmd.action) {
+    case 'report-progress':
+      if (cmd.percent === undefined || !Number.isInteger(cmd.percent) || cmd.percent < 0 || cmd.percent > 100) {
+        need('percent', 'Indique el avance como un entero de 0 a 100.', 'Give the progress as an integer from 0 to 100.');
+      }
+      if (blank(cmd.note)) need('note', 'Describa el avance en «note».', 'Describe the progress in "note".');
+      break;
+    case 'deliver':
+      if (!cmd.evidence || cmd.evidence.length === 0) need('evidence', 'Adjunte al menos una evidencia (título, y URL o SHA-256 del documento).', 'Attach at least one piece of evidence (title, and URL or SHA-256 of the document).');
+      break;
+    case 'return':
+    case 'cancel':
+      if (blank(cmd.rationale)) need('rationale', `Para ${TASK_TRANSITIONS[cmd.action].label.es} la tarea indique el motivo en «rationale».`, `A rationale is required to ${TASK_TRANSITIONS[cmd.action].label.en} the task.`);
+      break;
+    case 'block':
+      if (blank(cmd.reason)) need('reason', 'Indique qué bloquea la tarea en «reason».', 'Say what blocks the task in "reason".');
+      break;
+    case 'reassign':
+      if (blank(cmd.rationale)) need('rationale', 'Para reasignar la tarea indique el motivo en «rationale».', 'A rationale is required to reassign the task.');
+      if (!cmd.entity) need('entity', 'Indique la institución a la que se reasigna.', 'Give the institution the task is reassigned to.');
+      else if (!leadingEntities(ctx.mesa).has(cmd.entity)) {
+        need('entity', `${cmd.entity} no es coordinadora, revisora técnica ni miembro de la mesa ${ctx.mesa.code}.`, `${cmd.entity} is not the coordinator, the technical reviewer or a member of table ${ctx.mesa.code}.`);
+      } else if (cmd.entity === task.entity) need('entity', `La tarea ya está asignada a ${cmd.entity}.`, `The task is already assigned to ${cmd.entity}.`);
+      break;
+    case 'start':
+    case 'validate':
+    case 'unblock':
+      break;
+    default: {
+      const unhandled: never = cmd.action;
+      throw new Error(`unhandled task action ${String(unhandled)}`);
+    }
+  }
+  if (errors.length > 0) throw new ValidationFailed(errors);
+}
+
+/** decide: 403, 400, then the state (409); the events an accepted action records. */
+export function decideTask(task: TaskState, cmd: TaskActionCommand, ctx: TaskContext): TaskNewEvent[] {
+  checkTaskAccess(task, cmd.action, ctx);
+  checkTaskInput(task, cmd, ctx);
+  const t = TASK_TRANSITIONS[cmd.action];
+  if (!t.from.includes(task.status)) {
+    throw new InvalidTransition({
+      es: `La tarea está ${STATUS_LABELS[task.status].es}: no se puede ${t.label.es}. Se puede cuando está ${t.from.map((s) => STATUS_LABELS[s].es).join(' o ')}.`,
+      en: `The task is ${STATUS_LABELS[task.status].en}: it cannot be ${t.label.en}ed now. It can when ${t.from.map((s) => STATUS_LABELS[s].en).join(' or ')}.`,
+    });
+  }
+  const rationale = blank(cmd.rationale) ? undefined : cmd.rationale!.trim();
+  switch (cmd.action) {
+    case 'start':
+      return [{ type: 'task.started', data: {} }];
+    case 'report-progress':
+      return [{ type: 'task.progress-reported', data: { percent: cmd.percent!, note: cmd.note!.trim() } }];
+    case 'deliver':
+      return [{ type: 'task.delivered', data: { evidence: cmd.evidence!, ...(blank(cmd.note) ? {} : { note: cmd.note!.trim() }) } }];
+    case 'validate':
+      return [{ type: 'task.validated', data: {}, rationale }];
+    case 'return':
+      return [{ type: 'task.returned', data: {}, rationale }];
+    case 'block':
+      return [{ type: 'task.blocked', data: { reason: cmd.reason!.trim(), from: task.status } }];
+    case 'unblock':
+      return [{ type: 'task.unblocked', data: { to: task.blockedFrom ?? 'assigned' } }];
+    case 'reassign':
+      return [{ type: 'task.reassigned', data: { from: task.entity, to: cmd.entity! }, rationale }];
+    case 'cancel':
+      return [{ type: 'task.cancelled', data: { from: task.status }, rationale }];
+    default: {
+      const unhandled: never = cmd.action;
+      throw new Error(`unhandled task action ${String(unhandled)}`);
+    }
+  }
+}
+
+/** Actions the caller may take now on the task. */
+export function allowedTaskActions(task: TaskState, ctx: TaskContext): TaskAction[] {
+  const roles = taskRoles(task, ctx);
+  return TASK_ACTIONS.filter((action) => {
+    const t = TASK_TRANSITIONS[action];
+    if (!t.from.includes(task.status) || !t.who.some((r) => roles.has(r))) return false;
+    return !(action === 'validate' && task.deliveredBy === ctx.actor.entity);
+  });
+}

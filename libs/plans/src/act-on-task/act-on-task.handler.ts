@@ -1,0 +1,73 @@
+import { Logger } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { NotFound, TaskRecordedEvent, TaskState, allowedTaskActions, checkTaskAccess, checkTaskInput, decideTask, evolveTask, isTaskAction, taskStreamId } from '@govflow/domain';
+import { DirectoryService } from '@govflow/directory';
+import { EventStore, envelope } from '@govflow/event-store';
+import { checkIfMatch, etagOf, validateDto } from '@govflow/http';
+import { OutboxSignal, recordNotifications, taskFacts } from '@govflow/notifications';
+import { TaskView, toTaskView, upsertTask } from '@govflow/tasks';
+import { commandContext, plain } from '../command-meta';
+import { IdempotencyStore } from '../idempotency';
+import { PlanRepository } from '../plan.repository';
+import { ActOnTaskCommand } from './act-on-task.command';
+import { TaskActionRequest } from './task-action.request.dto';
+
+export const taskNotFound = (id: string) => new NotFound({ es: `No existe la tarea ${id}.`, en: `There is no task ${id}.` });
+
+export function foldTask(events: { type: string }[], from: TaskState | null = null): TaskState | null {
+  return events.reduce<TaskState | null>((s, e) => evolveTask(s, e as TaskRecordedEvent), from);
+}
+
+/** load -> who may (403) -> what the request carries (400) -> If-Match (412) -> decide (409) -> one transaction. */
+@CommandHandler(ActOnTaskCommand)
+export class ActOnTaskHandler implements ICommandHandler<ActOnTaskCommand> {
+  private readonly logger = new Logger(ActOnTaskHandler.name);
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly plans: PlanRepository,
+    private readonly directory: DirectoryService,
+    private readonly idempotency: IdempotencyStore,
+    private readonly outbox: OutboxSignal,
+  ) {}
+
+  execute({ taskId, action, body, ifMatch, meta }: ActOnTaskCommand) {
+    const { actor } = meta;
+    return this.idempotency.once<TaskView>({ actorId: actor.id, commandId: meta.idempotencyKey, fingerprint: meta.fingerprint }, async (record) => {
+      const events = await this.store.readStream(taskStreamId(taskId));
+      const task = foldTask(events);
+      if (!task) throw taskNotFound(taskId);
+      if (!isTaskAction(action)) throw new NotFound({ es: `La acción «${action}» no existe para tareas.`, en: `There is no task action "${action}".` });
+      const mesa = await this.directory.getMesa(task.mesa);
+      const decision = { actor, mesa, now: meta.now.toISOString() };
+      checkTaskAccess(task, action, decision);
+      const command = { action, ...plain(validateDto(TaskActionRequest, body ?? {})) };
+      checkTaskInput(task, command, decision);
+      checkIfMatch(ifMatch, task.version);
+      const decided = decideTask(task, command, decision);
+      const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
+      let outboxRows = 0;
+      const answer = await this.store.transaction(async (tx) => {
+        const appended = await tx.append({
+          streamId: taskStreamId(taskId),
+          streamType: 'task',
+          expectedVersion: task.version,
+          expectedHead: events[events.length - 1].hash,
+          events: envelope(decided, ctx),
+        });
+        const after = foldTask(appended.events, task)!;
+        await upsertTask(tx, after);
+        const { state: plan } = await this.plans.load(task.planId);
+        outboxRows = (await recordNotifications(tx, appended.events.map((event) => ({ event, facts: taskFacts(event, after, plan, mesa) })))).outbox;
+        const view = { ...toTaskView(after, meta.now), allowedActions: allowedTaskActions(after, decision) };
+        const answer = { status: 200, body: view, etag: etagOf(after.version) };
+        await record(tx, answer);
+        return answer;
+      });
+      if (outboxRows > 0) this.outbox.written();
+      this.logger.log({ correlationId: meta.correlationId, commandId: ctx.commandId, taskId, action, version: answer.body.version }, 'task action recorded');
+      return answer;
+    });
+  }
+}

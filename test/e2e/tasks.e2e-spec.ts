@@ -1,0 +1,109 @@
+import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { TestTable, bearer, createTable, planBody, startApi } from '../support/app';
+
+describe('tasks over HTTP: the implementation lifecycle', () => {
+  let app: INestApplication;
+  let http: ReturnType<typeof request>;
+  let t: TestTable;
+
+  beforeAll(async () => {
+    app = await startApi({ REDIS_URL: undefined });
+    http = request(app.getHttpServer());
+    t = await createTable(app);
+  });
+  afterAll(() => app.close());
+
+  /** A plan taken to implementation; its tasks by milestone: C1/H1 (m1, lead m1), C1/H2 (m2, lead m1), C2/H1 (m2, lead m2). */
+  const implementedPlan = async () => {
+    const drafter = bearer(t.tokens[t.members[0]]);
+    const plan = (await http.post('/v1/plans').set(drafter).send(planBody(t)).expect(201)).body.id;
+    await http.post(`/v1/plans/${plan}/actions/submit`).set(drafter).expect(200);
+    await http.post(`/v1/plans/${plan}/actions/approve`).set(bearer(t.tokens[t.reviewer])).expect(200);
+    await http.post(`/v1/plans/${plan}/actions/endorse`).set(bearer(t.tokens[t.coordinator])).expect(200);
+    await http
+      .post(`/v1/plans/${plan}/actions/record-presentation`)
+      .set(bearer(t.tokens[t.coordinator]))
+      .send({ presentation: { date: '2024-10-31', forum: 'Gabinete' } })
+      .expect(200);
+    const tasks = (await http.get(`/v1/tasks?plan=${plan}`).set(drafter).expect(200)).body.items as { id: string; commitmentRef: string; milestoneRef: string }[];
+    const byRef = (c: string, m: string) => tasks.find((x) => x.commitmentRef === c && x.milestoneRef === m)!.id;
+    return { plan, c1h1: byRef('C1', 'H1'), c1h2: byRef('C1', 'H2'), c2h1: byRef('C2', 'H1') };
+  };
+  const act = (task: string, action: string, token: string, body: object = {}) => http.post(`/v1/tasks/${task}/actions/${action}`).set(bearer(token)).send(body);
+
+  it('starts, reports progress, delivers with evidence and is validated by the lead, never by the deliverer', async () => {
+    const { c1h2 } = await implementedPlan();
+    const [m1, m2] = t.members;
+    const started = await act(c1h2, 'start', t.tokens[m2]).expect(200);
+    expect(started.body).toMatchObject({ status: 'in_progress', version: 2, entity: m2 });
+    expect(started.headers.etag).toBe('"2"');
+    await act(c1h2, 'report-progress', t.tokens[m2], { percent: 40, note: 'Diseño terminado' }).expect(200);
+    const delivered = await act(c1h2, 'deliver', t.tokens[m2], {
+      evidence: [{ title: 'Acta', url: 'https://example.gob.gt/acta.pdf', sha256: 'a'.repeat(64) }],
+    }).expect(200);
+    expect(delivered.body).toMatchObject({ status: 'delivered', progress: { percent: 40 }, evidence: [{ title: 'Acta' }] });
+    const selfValidation = await act(c1h2, 'validate', t.tokens[m2]).expect(403); // m2 is responsible, not lead
+    expect(selfValidation.body.code).toBe('FORBIDDEN');
+    const validated = await act(c1h2, 'validate', t.tokens[m1]).expect(200); // the commitment's lead
+    expect(validated.body.status).toBe('validated');
+    const detail = await http.get(`/v1/tasks/${c1h2}`).set(bearer(t.auditor)).expect(200);
+    expect(detail.body.history.map((e: { type: string }) => e.type)).toEqual(['task.assigned', 'task.started', 'task.progress-reported', 'task.delivered', 'task.validated']);
+    expect(detail.body.history[4]).toMatchObject({ entity: m1 });
+  });
+
+  it('never lets the institution that delivered validate, even when it leads the commitment', async () => {
+    const { c1h1 } = await implementedPlan();
+    const m1 = t.members[0];
+    await act(c1h1, 'start', t.tokens[m1]).expect(200);
+    await act(c1h1, 'deliver', t.tokens[m1], { evidence: [{ title: 'Informe' }] }).expect(200);
+    const refused = await act(c1h1, 'validate', t.tokens[m1]).expect(403);
+    expect(refused.body.detail).toContain(t.coordinator);
+    await act(c1h1, 'validate', t.tokens[t.coordinator]).expect(200);
+  });
+
+  it('returns a delivery with a rationale, blocks and unblocks, reassigns and cancels by the coordinator', async () => {
+    const { c2h1, c1h1 } = await implementedPlan();
+    const m2 = t.members[1];
+    await act(c2h1, 'start', t.tokens[m2]).expect(200);
+    await act(c2h1, 'deliver', t.tokens[m2], { evidence: [{ title: 'Borrador' }] }).expect(200);
+    const noWhy = await act(c2h1, 'return', t.tokens[t.coordinator]).expect(400);
+    expect(noWhy.body.errors[0].field).toBe('rationale');
+    await act(c2h1, 'return', t.tokens[t.coordinator], { rationale: 'Falta el anexo' }).expect(200);
+    await act(c2h1, 'start', t.tokens[m2]).expect(200);
+    const blocked = await act(c2h1, 'block', t.tokens[m2], { reason: 'Sin presupuesto' }).expect(200);
+    expect(blocked.body).toMatchObject({ status: 'blocked', blockReason: 'Sin presupuesto' });
+    const unblocked = await act(c2h1, 'unblock', t.tokens[m2]).expect(200);
+    expect(unblocked.body.status).toBe('in_progress');
+
+    await act(c1h1, 'reassign', t.tokens[t.members[0]], { entity: m2, rationale: 'x' }).expect(403);
+    const invited = await act(c1h1, 'reassign', t.tokens[t.coordinator], { entity: t.invited[0], rationale: 'apoyo' }).expect(400);
+    expect(invited.body.errors[0].field).toBe('entity');
+    const reassigned = await act(c1h1, 'reassign', t.tokens[t.coordinator], { entity: m2, rationale: 'Cambio de responsable' }).expect(200);
+    expect(reassigned.body).toMatchObject({ entity: m2, status: 'assigned' });
+    const inbox = await http.get('/v1/inbox').set(bearer(t.tokens[m2])).expect(200);
+    expect(inbox.body.items.some((n: { type: string; taskId: string }) => n.type === 'task.reassigned' && n.taskId === c1h1)).toBe(true);
+    const coordinatorInbox = await http.get('/v1/inbox').set(bearer(t.tokens[t.coordinator])).expect(200);
+    expect(coordinatorInbox.body.items.some((n: { type: string; taskId: string }) => n.type === 'task.blocked' && n.taskId === c2h1)).toBe(true);
+
+    await act(c1h1, 'cancel', t.tokens[t.coordinator], { rationale: 'Ya no aplica' }).expect(200);
+    const late = await act(c1h1, 'start', t.tokens[m2]).expect(409);
+    expect(late.body.code).toBe('INVALID_TRANSITION');
+  });
+
+  it('honours If-Match and Idempotency-Key, and refuses bad input without changing anything', async () => {
+    const { c2h1 } = await implementedPlan();
+    const m2 = t.members[1];
+    await act(c2h1, 'start', t.tokens[m2]).set('If-Match', '"5"').expect(412);
+    const first = await act(c2h1, 'start', t.tokens[m2]).set('Idempotency-Key', `start-${c2h1}`).expect(200);
+    const retry = await act(c2h1, 'start', t.tokens[m2]).set('Idempotency-Key', `start-${c2h1}`).expect(200);
+    expect(retry.body).toEqual(first.body);
+    await act(c2h1, 'report-progress', t.tokens[m2], { percent: 140, note: 'x' }).expect(400);
+    await act(c2h1, 'deliver', t.tokens[m2], { evidence: [] }).expect(400);
+    await act(c2h1, 'deliver', t.tokens[m2], { evidence: [{ title: 'x', sha256: 'not-a-hash' }] }).expect(400);
+    await act(c2h1, 'teleport', t.tokens[m2]).expect(404);
+    const detail = await http.get(`/v1/tasks/${c2h1}`).set(bearer(t.tokens[m2])).expect(200);
+    expect(detail.body.version).toBe(2);
+    expect(detail.body.allowedActions).toEqual(['report-progress', 'deliver', 'block']);
+  });
+});
