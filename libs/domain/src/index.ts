@@ -15,3 +15,4 @@ export * from './task/task.types';
 export * from './task/task.decider';
 export * from './notifications/notification-rules';
 export * from './task/task.lifecycle';
+export * from './task/task.timers';

@@ -13,3 +13,4 @@ export * from './queries/plan.queries';
 export * from './act-on-task/act-on-task.command';
 export * from './act-on-task/act-on-task.handler';
 export * from './act-on-task/task-action.request.dto';
+export * from './timers/task-timer.scheduler';

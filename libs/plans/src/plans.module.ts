@@ -9,10 +9,11 @@ import { IdempotencyStore } from './idempotency';
 import { OpenPlanHandler } from './open-plan/open-plan.handler';
 import { PlanRepository } from './plan.repository';
 import { PlanQueries } from './queries/plan.queries';
+import { CLOCK, TaskTimerScheduler, systemClock } from './timers/task-timer.scheduler';
 
 @Module({
   imports: [CqrsModule, DirectoryModule],
-  providers: [PlanRepository, PlanQueries, IdempotencyStore, TaskQueries, OpenPlanHandler, EditPlanHandler, ActOnPlanHandler, ActOnTaskHandler],
-  exports: [PlanRepository, PlanQueries, IdempotencyStore, TaskQueries],
+  providers: [PlanRepository, PlanQueries, IdempotencyStore, TaskQueries, OpenPlanHandler, EditPlanHandler, ActOnPlanHandler, ActOnTaskHandler, TaskTimerScheduler, { provide: CLOCK, useValue: systemClock }],
+  exports: [PlanRepository, PlanQueries, IdempotencyStore, TaskQueries, TaskTimerScheduler],
 })
 export class PlansModule {}

@@ -136,6 +136,24 @@ export const NOTIFICATION_RULES: readonly NotificationRule[] = [
       en: `${f.actorEntity} reported that the task "${f.task?.title}" of the plan "${f.planTitle}" is blocked: ${f.blockReason}`,
     }),
   },
+  {
+    event: 'task.reminder-sent',
+    audience: 'responsible',
+    subject: (f) => ({ es: `Recordatorio: tarea por vencer — ${f.mesa.name}`, en: `Reminder: task coming due — ${f.mesa.name}` }),
+    message: (f) => ({
+      es: `La tarea «${f.task?.title}» del plan «${f.planTitle}», a cargo de ${f.task?.entity}, vence el ${f.task?.dueDate}.`,
+      en: `The task "${f.task?.title}" of the plan "${f.planTitle}", in the hands of ${f.task?.entity}, is due on ${f.task?.dueDate}.`,
+    }),
+  },
+  {
+    event: 'task.escalated',
+    audience: 'coordinator',
+    subject: (f) => ({ es: `Escalamiento: tarea vencida hace 15 días — ${f.mesa.name}`, en: `Escalation: task 15 days overdue — ${f.mesa.name}` }),
+    message: (f) => ({
+      es: `La tarea «${f.task?.title}» del plan «${f.planTitle}», a cargo de ${f.task?.entity}, venció el ${f.task?.dueDate} y sigue sin entregarse.`,
+      en: `The task "${f.task?.title}" of the plan "${f.planTitle}", in the hands of ${f.task?.entity}, was due on ${f.task?.dueDate} and is still not delivered.`,
+    }),
+  },
 ];
 
 export interface NotificationDraft {

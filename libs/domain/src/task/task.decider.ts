@@ -74,6 +74,10 @@ export function evolveTask(state: TaskState | null, event: TaskRecordedEvent): T
       return { ...base, entity: event.data.to, status: 'assigned' };
     case 'task.cancelled':
       return { ...base, status: 'cancelled' };
+    case 'task.reminder-sent':
+      return base;
+    case 'task.escalated':
+      return { ...base, escalatedAt: event.recordedAt };
     default: {
       const unhandled: never = event;
       throw new Error(`unhandled task event ${(unhandled as TaskRecordedEvent).type}`);

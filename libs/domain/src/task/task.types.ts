@@ -23,6 +23,7 @@ export interface TaskState {
   evidence?: Evidence[];
   /** The institution that delivered: it may never validate its own delivery. */
   deliveredBy?: string | null;
+  escalatedAt?: string;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -55,6 +56,8 @@ export interface TaskEventMap {
   'task.unblocked': { to: TaskStatus };
   'task.reassigned': { from: string; to: string };
   'task.cancelled': { from: TaskStatus };
+  'task.reminder-sent': { kind: 'reminder-7-days' | 'reminder-due-date'; dueDate: string };
+  'task.escalated': { daysOverdue: number; dueDate: string };
 }
 export type TaskEventType = keyof TaskEventMap;
 export type TaskNewEvent = { [K in TaskEventType]: { type: K; data: TaskEventMap[K]; rationale?: string } }[TaskEventType];

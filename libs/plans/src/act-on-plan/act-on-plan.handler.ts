@@ -26,6 +26,7 @@ import { PlanView } from '../plan.view';
 import { appendToPlan } from '../plan.projection';
 import { PlanRepository, definitionOf } from '../plan.repository';
 import { PlanActionRequest } from './plan-action.request.dto';
+import { planTaskTimers } from '../timers/task-timer.scheduler';
 import { ActOnPlanCommand } from './act-on-plan.command';
 
 /**
@@ -82,6 +83,7 @@ export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
             });
             const taskState = created.events.reduce<TaskState | null>((s, e) => evolveTask(s, e as TaskRecordedEvent), null)!;
             await upsertTask(tx, taskState);
+            await planTaskTimers(tx, taskState.id, taskState.dueDate);
             told.push(...created.events.map((event) => ({ event, facts: taskFacts(event, taskState, after, mesa) })));
           }
         }

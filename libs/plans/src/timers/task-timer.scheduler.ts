@@ -1,0 +1,100 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Actor, TimerKind, decideTimer, taskStreamId, timersFor } from '@govflow/domain';
+import { DirectoryService } from '@govflow/directory';
+import { EventStore, EventStoreTransaction, envelope } from '@govflow/event-store';
+import { OutboxSignal, recordNotifications, taskFacts } from '@govflow/notifications';
+import { upsertTask } from '@govflow/tasks';
+import { foldTask } from '../act-on-task/act-on-task.handler';
+import { PlanRepository } from '../plan.repository';
+
+/** The time, injectable: tests drive timers with their own clock instead of waiting. */
+export interface Clock {
+  now(): Date;
+}
+export const CLOCK = Symbol('CLOCK');
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Who records timer events. */
+export const TIMER_ACTOR: Actor = { id: 'govflow-timers', name: 'Temporizador de govflow', entity: null, roles: [] };
+
+/** Plans (or re-plans, when the due date changes) a task's timers, inside the caller's transaction. */
+export async function planTaskTimers(tx: EventStoreTransaction, taskId: string, dueDate: string): Promise<void> {
+  const timers = timersFor(dueDate);
+  await tx.query(
+    `INSERT INTO task_timers (task_id, kind, due_at) SELECT $1, k, d FROM unnest($2::text[], $3::timestamptz[]) AS t(k, d)
+     ON CONFLICT (task_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at,
+       fired_at = CASE WHEN task_timers.due_at = EXCLUDED.due_at THEN task_timers.fired_at ELSE NULL END`,
+    [taskId, timers.map((t) => t.kind), timers.map((t) => t.dueAt.toISOString())],
+  );
+}
+
+const PASS_MS = 60_000;
+
+/**
+ * Fires due timers. Each timer is claimed with SKIP LOCKED and marked fired in the same
+ * transaction that records its event and notification, so two processes never fire it twice.
+ * The reminder goes to whoever is responsible when it fires, so a reassignment re-plans it.
+ */
+@Injectable()
+export class TaskTimerScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(TaskTimerScheduler.name);
+  private interval?: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly plans: PlanRepository,
+    private readonly directory: DirectoryService,
+    private readonly outbox: OutboxSignal,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.interval = setInterval(() => void this.fireDue().catch((error) => this.logger.warn({ err: error }, 'timer pass failed')), PASS_MS);
+    this.interval.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.interval);
+  }
+
+  /** Fires every timer due at `now`; returns how many fired (including those with nothing left to say). */
+  async fireDue(now: Date = this.clock.now()): Promise<number> {
+    let fired = 0;
+    for (;;) {
+      const one = await this.store.transaction(async (tx) => {
+        const { rows } = await tx.query<{ task_id: string; kind: TimerKind }>(
+          `SELECT task_id, kind FROM task_timers WHERE fired_at IS NULL AND due_at <= $1 ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+          [now.toISOString()],
+        );
+        if (!rows[0]) return false;
+        const { task_id: taskId, kind } = rows[0];
+        const stream = await this.store.readStream(taskStreamId(taskId));
+        const task = foldTask(stream);
+        let wrote = 0;
+        if (task) {
+          const decided = decideTimer(task, kind, now);
+          if (decided.length > 0) {
+            const ctx = { actor: TIMER_ACTOR, now: now.toISOString(), commandId: randomUUID(), correlationId: `timer:${kind}` };
+            const appended = await tx.append({
+              streamId: taskStreamId(taskId),
+              streamType: 'task',
+              expectedVersion: task.version,
+              expectedHead: stream[stream.length - 1].hash,
+              events: envelope(decided, ctx),
+            });
+            const after = foldTask(appended.events, task)!;
+            await upsertTask(tx, after);
+            const [mesa, { state: plan }] = await Promise.all([this.directory.getMesa(task.mesa), this.plans.load(task.planId)]);
+            wrote = (await recordNotifications(tx, appended.events.map((event) => ({ event, facts: taskFacts(event, after, plan, mesa) })))).outbox;
+          }
+        }
+        await tx.query(`UPDATE task_timers SET fired_at = $3 WHERE task_id = $1 AND kind = $2`, [taskId, kind, now.toISOString()]);
+        if (wrote > 0) this.outbox.written();
+        return true;
+      });
+      if (!one) return fired;
+      fired++;
+    }
+  }
+}
