@@ -91,6 +91,54 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
     expect(late.body.code).toBe('INVALID_TRANSITION');
   });
 
+  it('derives progress on the OGP scale and exports it as open data', async () => {
+    // a table of its own, so the counts are this test's alone
+    const own = await createTable(app);
+    const saved = t;
+    t = own;
+    try {
+      const { plan, c1h2, c2h1 } = await implementedPlan();
+      const [m1, m2] = t.members;
+      const before = await http.get(`/v1/mesas/${t.mesa}/progress`).set(bearer(t.auditor)).expect(200);
+      expect(before.body).toMatchObject({ mesa: t.mesa, level: 'not_started', milestones: 3, validated: 0 });
+      await act(c1h2, 'start', t.tokens[m2]).expect(200);
+      await act(c1h2, 'deliver', t.tokens[m2], { evidence: [{ title: 'Acta' }] }).expect(200);
+      await act(c1h2, 'validate', t.tokens[m1]).expect(200);
+      await act(c2h1, 'start', t.tokens[m2]).expect(200);
+      await act(c2h1, 'block', t.tokens[m2], { reason: 'Sin fondos' }).expect(200);
+      const progress = await http.get(`/v1/mesas/${t.mesa}/progress`).set(bearer(t.auditor)).expect(200);
+      // 1 of 3 validated: limited; C1 has 1 of 2 (substantial), C2 0 of 1; the due dates of planBody (2025) are past
+      expect(progress.body).toMatchObject({ level: 'limited', milestones: 3, validated: 1, blocked: 1, overdue: 2 });
+      const planProgress = progress.body.plans.find((p: { id: string }) => p.id === plan);
+      expect(planProgress.commitments.map((c: { ref: string; level: string }) => [c.ref, c.level])).toEqual([
+        ['C1', 'substantial'],
+        ['C2', 'not_started'],
+      ]);
+      const view = await http.get(`/v1/plans/${plan}`).set(bearer(t.auditor)).expect(200);
+      expect(view.body.progress).toMatchObject({ level: 'limited', validated: 1 });
+
+      const json = await http.get(`/v1/mesas/${t.mesa}/export`).set(bearer(t.auditor)).expect(200);
+      const commitment = json.body.plans[0].commitments[0];
+      expect(commitment).toMatchObject({
+        ref: 'C1',
+        leadInstitution: m1,
+        supportingInstitutions: [t.invited[0]],
+        startDate: '2024-10-31',
+        endDate: '2025-09-30',
+        completion: 'substantial',
+      });
+      const csv = await http.get(`/v1/mesas/${t.mesa}/export?format=csv`).set(bearer(t.auditor)).expect(200);
+      expect(csv.headers['content-type']).toContain('text/csv');
+      const lines = csv.text.trim().split('\r\n');
+      expect(lines[0].split(',').slice(0, 4)).toEqual(['mesa', 'plan_id', 'plan_title', 'plan_status']);
+      expect(lines).toHaveLength(4); // header + one row per milestone
+      expect(lines.some((l) => l.includes(',H2,') && l.includes(',validated,complete,'))).toBe(true);
+      await http.get(`/v1/mesas/${t.mesa}/export?format=xml`).set(bearer(t.auditor)).expect(400);
+    } finally {
+      t = saved;
+    }
+  });
+
   it('honours If-Match and Idempotency-Key, and refuses bad input without changing anything', async () => {
     const { c2h1 } = await implementedPlan();
     const m2 = t.members[1];

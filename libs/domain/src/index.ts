@@ -16,3 +16,4 @@ export * from './task/task.decider';
 export * from './notifications/notification-rules';
 export * from './task/task.lifecycle';
 export * from './task/task.timers';
+export * from './progress/completion';

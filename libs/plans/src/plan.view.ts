@@ -21,6 +21,8 @@ export interface PlanView {
   updatedAt: string;
   allowedActions?: PlanAction[];
   canEdit?: boolean;
+  /** OGP/IRM completion, once the plan has tasks. */
+  progress?: unknown;
 }
 
 export function toPlanView(state: PlanState, caller?: { allowedActions: PlanAction[]; canEdit: boolean }): PlanView {

@@ -9,11 +9,12 @@ import { IdempotencyStore } from './idempotency';
 import { OpenPlanHandler } from './open-plan/open-plan.handler';
 import { PlanRepository } from './plan.repository';
 import { PlanQueries } from './queries/plan.queries';
+import { ProgressService } from './progress/progress.service';
 import { CLOCK, TaskTimerScheduler, systemClock } from './timers/task-timer.scheduler';
 
 @Module({
   imports: [CqrsModule, DirectoryModule],
-  providers: [PlanRepository, PlanQueries, IdempotencyStore, TaskQueries, OpenPlanHandler, EditPlanHandler, ActOnPlanHandler, ActOnTaskHandler, TaskTimerScheduler, { provide: CLOCK, useValue: systemClock }],
-  exports: [PlanRepository, PlanQueries, IdempotencyStore, TaskQueries, TaskTimerScheduler],
+  providers: [PlanRepository, PlanQueries, IdempotencyStore, TaskQueries, OpenPlanHandler, EditPlanHandler, ActOnPlanHandler, ActOnTaskHandler, TaskTimerScheduler, ProgressService, { provide: CLOCK, useValue: systemClock }],
+  exports: [PlanRepository, PlanQueries, IdempotencyStore, TaskQueries, TaskTimerScheduler, ProgressService],
 })
 export class PlansModule {}

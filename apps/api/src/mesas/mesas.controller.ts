@@ -1,11 +1,23 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { IsIn, IsOptional } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ProgressService, openDataCsv } from '@govflow/plans';
 import { Actor, Mesa } from '@govflow/domain';
 import { CreateMesaRequest, DirectoryCommands, DirectoryService } from '@govflow/directory';
 import { CODE_PATTERN, CurrentActor, RequireRoles } from '@govflow/http';
 import { NotFound } from '@govflow/domain';
 import { directoryContext } from '../request-meta';
+
+export class ExportQuery {
+  @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' })
+  @IsOptional()
+  @IsIn(['json', 'csv'])
+  format?: 'json' | 'csv';
+}
+
+const mesaNotFound = (code: string) => new NotFound({ es: `No existe la mesa ${code}.`, en: `There is no table ${code}.` });
 
 @ApiTags('directory')
 @ApiBearerAuth()
@@ -14,6 +26,7 @@ export class MesasController {
   constructor(
     private readonly directory: DirectoryService,
     private readonly commands: DirectoryCommands,
+    private readonly progress: ProgressService,
   ) {}
 
   @Post()
@@ -33,7 +46,27 @@ export class MesasController {
   @Get(':code')
   @ApiOperation({ summary: 'One table' })
   get(@Param('code') code: string): Promise<Mesa> {
-    if (!CODE_PATTERN.test(code)) throw new NotFound({ es: `No existe la mesa ${code}.`, en: `There is no table ${code}.` });
+    if (!CODE_PATTERN.test(code)) throw mesaNotFound(code);
     return this.directory.getMesa(code);
+  }
+
+  @Get(':code/progress')
+  @ApiOperation({ summary: "The table's progress on the OGP/IRM scale, per plan, commitment and milestone, with overdue and blocked counts" })
+  progressOf(@Param('code') code: string) {
+    if (!CODE_PATTERN.test(code)) throw mesaNotFound(code);
+    return this.progress.forMesa(code);
+  }
+
+  @Get(':code/export')
+  @ApiOperation({ summary: "Open data: the table's plans, commitments (OGP fields), milestones and progress, as JSON or CSV" })
+  async export(@Param('code') code: string, @Query() query: ExportQuery, @Res({ passthrough: true }) res: Response) {
+    if (!CODE_PATTERN.test(code)) throw mesaNotFound(code);
+    const data = await this.progress.openData(code);
+    if (query.format === 'csv') {
+      res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+      res.setHeader('Content-Disposition', `attachment; filename="${code.toLowerCase()}-compromisos.csv"`);
+      return openDataCsv(data);
+    }
+    return data;
   }
 }

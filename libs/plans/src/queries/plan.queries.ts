@@ -4,6 +4,7 @@ import { Actor, PlanState, ValidationFailed } from '@govflow/domain';
 import { DirectoryService } from '@govflow/directory';
 import { EventStore, PG_POOL } from '@govflow/event-store';
 import { viewFor } from '../command-meta';
+import { ProgressService } from '../progress/progress.service';
 import { PlanView, toPlanView } from '../plan.view';
 import { PlanRepository, definitionOf, planNotFound, planStreamId } from '../plan.repository';
 
@@ -55,6 +56,7 @@ export class PlanQueries {
     private readonly store: EventStore,
     private readonly plans: PlanRepository,
     private readonly directory: DirectoryService,
+    private readonly progress: ProgressService,
   ) {}
 
   async list(filter: { mesa?: string; status?: string; limit?: number; cursor?: string }): Promise<{ items: PlanSummary[]; nextCursor: string | null }> {
@@ -87,7 +89,8 @@ export class PlanQueries {
   async get(planId: string, actor: Actor, now: Date): Promise<PlanView> {
     const { state } = await this.plans.load(planId);
     const mesa = await this.directory.getMesa(state.mesa);
-    return viewFor(definitionOf(state.definition), state, actor, mesa, now);
+    const view = viewFor(definitionOf(state.definition), state, actor, mesa, now);
+    return state.tasks.length > 0 ? { ...view, progress: await this.progress.forPlan(state, now) } : view;
   }
 
   /** The plan's own stream, oldest first, with who, why, on which revision, and the hashes. */
