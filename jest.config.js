@@ -4,6 +4,8 @@ const moduleNameMapper = { '^@govflow/([a-z-]+)(/.*)?$': '<rootDir>/libs/$1/src$
 const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {
+  // A global option (ignored per project): integration tests start servers and processes.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
     {

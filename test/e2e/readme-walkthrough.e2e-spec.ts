@@ -31,7 +31,7 @@ describe('the README walkthrough', () => {
     try {
       const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', script.replace('export GOVFLOW=http://localhost:3000', `export GOVFLOW=${base}`)], {
         cwd: dir,
-        timeout: 30_000,
+        timeout: 45_000,
       });
       const lines = stdout.split('\n');
       expect(lines[0]).toMatch(/^plan: [0-9a-f-]{36}$/);
@@ -48,7 +48,10 @@ describe('the README walkthrough', () => {
       const [tasks] = rest.split('\n}\n');
       const parsedTasks = JSON.parse(`${tasks}\n}`);
       expect(parsedTasks.items.map((t: { commitmentRef: string }) => t.commitmentRef).sort()).toEqual(['E1', 'E2']);
-      expect(lines.slice(-3, -1)).toEqual(['4', 'draft']);
+      const tail = lines.slice(-10, -1);
+      expect(tail.slice(0, 7)).toEqual(['4', 'draft', 'in_progress', '60', 'delivered', '403', 'validated']);
+      expect(tail[7]).toMatch(/^task\.escalated .*CNSC.*2024-12-31/);
+      expect(tail[8]).toBe('limited 8 1 1');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -29,7 +29,8 @@ export async function planTaskTimers(tx: EventStoreTransaction, taskId: string, 
   );
 }
 
-const PASS_MS = 60_000;
+/** One indexed look-up per pass: cheap enough to keep reminders within seconds of their time. */
+const PASS_MS = 5_000;
 
 /**
  * Fires due timers. Each timer is claimed with SKIP LOCKED and marked fired in the same
