@@ -70,8 +70,11 @@ export function evolveTask(state: TaskState | null, event: TaskRecordedEvent): T
       const { blockedFrom: _from, blockReason: _reason, ...rest } = base;
       return { ...rest, status: event.data.to };
     }
-    case 'task.reassigned':
-      return { ...base, entity: event.data.to, status: 'assigned' };
+    case 'task.reassigned': {
+      // a fresh start for the new institution: whatever blocked the old one is no longer its state
+      const { blockedFrom: _from, blockReason: _reason, ...rest } = base;
+      return { ...rest, entity: event.data.to, status: 'assigned' };
+    }
     case 'task.cancelled':
       return { ...base, status: 'cancelled' };
     case 'task.reminder-sent':

@@ -88,9 +88,10 @@ export function checkTaskAccess(task: TaskState, action: TaskAction, ctx: TaskCo
     throw new Forbidden({ es: `Solo ${who.es} puede ${t.label.es} esta tarea.`, en: `Only ${who.en} may ${t.label.en} this task.` });
   }
   if (action === 'validate' && task.status === 'delivered' && task.deliveredBy === ctx.actor.entity) {
+    const validators = [...new Set([task.leadEntity, ctx.mesa.coordinator])].filter((e) => e !== ctx.actor.entity);
     throw new Forbidden({
-      es: `${ctx.actor.entity} entregó esta tarea y no puede validarla: debe hacerlo ${task.leadEntity === ctx.actor.entity ? ctx.mesa.coordinator : `${task.leadEntity} o ${ctx.mesa.coordinator}`}.`,
-      en: `${ctx.actor.entity} delivered this task and cannot validate it: ${task.leadEntity === ctx.actor.entity ? ctx.mesa.coordinator : `${task.leadEntity} or ${ctx.mesa.coordinator}`} must.`,
+      es: `${ctx.actor.entity} entregó esta tarea y no puede validarla: debe hacerlo ${validators.join(' o ') || 'otra institución'}.`,
+      en: `${ctx.actor.entity} delivered this task and cannot validate it: ${validators.join(' or ') || 'another institution'} must.`,
     });
   }
 }
@@ -143,7 +144,7 @@ export function decideTask(task: TaskState, cmd: TaskActionCommand, ctx: TaskCon
   if (!t.from.includes(task.status)) {
     throw new InvalidTransition({
       es: `La tarea está ${STATUS_LABELS[task.status].es}: no se puede ${t.label.es}. Se puede cuando está ${t.from.map((s) => STATUS_LABELS[s].es).join(' o ')}.`,
-      en: `The task is ${STATUS_LABELS[task.status].en}: it cannot be ${t.label.en}ed now. It can when ${t.from.map((s) => STATUS_LABELS[s].en).join(' or ')}.`,
+      en: `The task is ${STATUS_LABELS[task.status].en}: you cannot ${t.label.en} it now. You can when it is ${t.from.map((s) => STATUS_LABELS[s].en).join(' or ')}.`,
     });
   }
   const rationale = blank(cmd.rationale) ? undefined : cmd.rationale!.trim();
