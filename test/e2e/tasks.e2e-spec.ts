@@ -134,6 +134,23 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
       expect(lines).toHaveLength(4); // header + one row per milestone
       expect(lines.some((l) => l.includes(',H2,') && l.includes(',validated,complete,'))).toBe(true);
       await http.get(`/v1/mesas/${t.mesa}/export?format=xml`).set(bearer(t.auditor)).expect(400);
+
+      // the read models, rebuilt from the events alone, give the same progress and export
+      const { rebuildPlanAndTaskProjections } = await import('@govflow/plans');
+      const { EventStore } = await import('@govflow/event-store');
+      const rebuilt = await rebuildPlanAndTaskProjections(app.get(EventStore));
+      expect(rebuilt.tasks).toBeGreaterThanOrEqual(3);
+      const progressAgain = await http.get(`/v1/mesas/${t.mesa}/progress`).set(bearer(t.auditor)).expect(200);
+      expect(progressAgain.body).toEqual(progress.body);
+      const csvAgain = await http.get(`/v1/mesas/${t.mesa}/export?format=csv`).set(bearer(t.auditor)).expect(200);
+      expect(csvAgain.text).toBe(csv.text);
+      const tasksAgain = await http.get(`/v1/tasks?plan=${plan}`).set(bearer(t.auditor)).expect(200);
+      expect(tasksAgain.body.items.map((x: { id: string; status: string; version: number }) => [x.id, x.status, x.version]).sort()).toEqual(
+        [
+          [c1h2, 'validated', 4],
+          [c2h1, 'blocked', 3],
+        ].concat(tasksAgain.body.items.filter((x: { id: string }) => x.id !== c1h2 && x.id !== c2h1).map((x: { id: string }) => [x.id, 'assigned', 1])).sort(),
+      );
     } finally {
       t = saved;
     }

@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import { loadConfig } from '@govflow/config';
 import { runMigrations } from '@govflow/database';
+import { EventStore } from '@govflow/event-store';
+import { rebuildPlanAndTaskProjections } from '@govflow/plans/rebuild/rebuild-projections';
+import { Pool } from 'pg';
 
 /**
  * govflow's command line for admins and auditors. Exit codes: 0 ok, 1 failure found,
@@ -8,7 +11,8 @@ import { runMigrations } from '@govflow/database';
  */
 const USAGE = `uso / usage: govflow <comando>
 
-  migrate     aplica las migraciones pendientes a DATABASE_URL / apply pending migrations to DATABASE_URL
+  migrate               aplica las migraciones pendientes a DATABASE_URL / apply pending migrations to DATABASE_URL
+  rebuild-projections   reconstruye planes y tareas desde los eventos / rebuild plans and tasks from the events
   help        esta ayuda / this help`;
 
 async function main(argv: string[]): Promise<number> {
@@ -23,6 +27,21 @@ async function main(argv: string[]): Promise<number> {
       }
       const applied = await runMigrations(config.databaseUrl);
       console.log(applied.length ? `migraciones aplicadas: ${applied.join(', ')}` : 'sin migraciones pendientes / nothing to migrate');
+      return 0;
+    }
+    case 'rebuild-projections': {
+      const config = loadConfig();
+      if (!config.databaseUrl) {
+        console.error('DATABASE_URL no está definido / is not set');
+        return 2;
+      }
+      const pool = new Pool({ connectionString: config.databaseUrl, max: 2 });
+      try {
+        const rebuilt = await rebuildPlanAndTaskProjections(new EventStore(pool));
+        console.log(`reconstruidos / rebuilt: ${rebuilt.plans} planes, ${rebuilt.tasks} tareas`);
+      } finally {
+        await pool.end();
+      }
       return 0;
     }
     case undefined:

@@ -15,3 +15,4 @@ export * from './act-on-task/act-on-task.handler';
 export * from './act-on-task/task-action.request.dto';
 export * from './timers/task-timer.scheduler';
 export * from './progress/progress.service';
+export * from './rebuild/rebuild-projections';
