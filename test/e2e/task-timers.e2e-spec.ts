@@ -87,6 +87,24 @@ describe('task timers: reminders, escalation, fired once', () => {
     expect(await historyTypes(h2)).toEqual(['task.assigned', 'task.reminder-sent', 'task.started', 'task.delivered', 'task.validated']);
   });
 
+  it('re-plans the timers when the coordinator reschedules the due date', async () => {
+    const { h1 } = await implementedPlan();
+    await timers.fireDue(new Date('2001-03-24T15:00:00Z'));
+    const moved = await http
+      .post(`/v1/tasks/${h1}/actions/reschedule`)
+      .set(bearer(t.tokens[t.coordinator]))
+      .send({ dueDate: '2001-06-30', rationale: 'Se amplió el plazo' })
+      .expect(200);
+    expect(moved.body).toMatchObject({ dueDate: '2001-06-30', status: 'assigned' });
+    await http.post(`/v1/tasks/${h1}/actions/reschedule`).set(bearer(t.tokens[t.members[0]])).send({ dueDate: '2001-07-30', rationale: 'x' }).expect(403);
+    await timers.fireDue(new Date('2001-04-20T15:00:00Z')); // the old escalation date: nothing now
+    expect(await historyTypes(h1)).toEqual(['task.assigned', 'task.reminder-sent', 'task.rescheduled']);
+    await timers.fireDue(new Date('2001-06-23T15:00:00Z')); // 7 days before the new date
+    await timers.fireDue(new Date('2001-06-30T15:00:00Z')); // on it
+    await timers.fireDue(new Date('2001-07-15T15:00:00Z')); // 15 days after it
+    expect(await historyTypes(h1)).toEqual(['task.assigned', 'task.reminder-sent', 'task.rescheduled', 'task.reminder-sent', 'task.reminder-sent', 'task.escalated']);
+  });
+
   it('reminds whoever is responsible when the timer fires (reassignment re-plans it)', async () => {
     const { h1 } = await implementedPlan();
     const [m1, m2] = t.members;

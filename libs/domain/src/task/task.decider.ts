@@ -77,6 +77,8 @@ export function evolveTask(state: TaskState | null, event: TaskRecordedEvent): T
     }
     case 'task.cancelled':
       return { ...base, status: 'cancelled' };
+    case 'task.rescheduled':
+      return { ...base, dueDate: event.data.to };
     case 'task.reminder-sent':
       return base;
     case 'task.escalated':

@@ -186,6 +186,7 @@ const VALID: Record<TaskAction, TaskActionCommand> = {
   block: { action: 'block', reason: REASON },
   unblock: { action: 'unblock' },
   reassign: { action: 'reassign', entity: 'SIT', rationale: 'MINGOB no tiene personal asignado.' },
+  reschedule: { action: 'reschedule', dueDate: '2025-02-28', rationale: 'Los insumos llegaron tarde.' },
   cancel: { action: 'cancel', rationale: 'El hito se retiró del plan.' },
 };
 
@@ -204,6 +205,7 @@ describe('task lifecycle', () => {
         block: { from: ['assigned', 'in_progress', 'returned'], to: 'blocked', who: ['responsible', 'coordinator'] },
         unblock: { from: ['blocked'], to: undefined, who: ['responsible', 'coordinator'] },
         reassign: { from: ['assigned', 'in_progress', 'returned', 'blocked'], to: 'assigned', who: ['coordinator'] },
+        reschedule: { from: ['assigned', 'in_progress', 'returned', 'blocked'], to: undefined, who: ['coordinator'] },
         cancel: { from: ['assigned', 'in_progress', 'delivered', 'returned', 'blocked'], to: 'cancelled', who: ['coordinator'] },
       });
     });
@@ -218,6 +220,7 @@ describe('task lifecycle', () => {
       block: mingob,
       unblock: mingob,
       reassign: spp,
+      reschedule: spp,
       cancel: spp,
     };
     const pairs = TASK_ACTIONS.flatMap((action) => (Object.keys(HISTORY) as TaskStatus[]).map((status) => [action, status] as const));
@@ -233,6 +236,7 @@ describe('task lifecycle', () => {
         block: { type: 'task.blocked', data: { reason: REASON, from: status } },
         unblock: { type: 'task.unblocked', data: { to: 'in_progress' } },
         reassign: { type: 'task.reassigned', data: { from: 'MINGOB', to: 'SIT' }, rationale: 'MINGOB no tiene personal asignado.' },
+        reschedule: { type: 'task.rescheduled', data: { from: '2024-11-30', to: '2025-02-28' }, rationale: 'Los insumos llegaron tarde.' },
         cancel: { type: 'task.cancelled', data: { from: status }, rationale: 'El hito se retiró del plan.' },
       })[action] as TaskNewEvent;
 
@@ -241,8 +245,10 @@ describe('task lifecycle', () => {
       const t = TASK_TRANSITIONS[action];
       if (t.from.includes(status)) {
         const after = spec.then([expectedEvent(action, status)]);
-        // unblock goes back to where the task was blocked from: in_progress in HISTORY.blocked
-        expect(after.status).toBe(t.to ?? 'in_progress');
+        // unblock goes back to where the task was blocked from (in_progress in HISTORY.blocked);
+        // reschedule keeps the status and moves the due date
+        expect(after.status).toBe(t.to ?? (action === 'reschedule' ? status : 'in_progress'));
+        if (action === 'reschedule') expect(after.dueDate).toBe('2025-02-28');
       } else {
         const error = spec.thenRefused(InvalidTransition, 'INVALID_TRANSITION');
         expect(error.text.es).toMatch(/^La tarea está .+: no se puede .+\. Se puede cuando está .+\.$/);
@@ -692,7 +698,7 @@ describe('task lifecycle', () => {
     const cases = outsiders.flatMap(([who, actor]) => TASK_ACTIONS.map((action) => [who, action, actor] as const));
 
     it.each(cases)('refuses %s the action %s with 403', (_who, action, actor) => {
-      const history = { start: isAssigned, 'report-progress': inProgress, deliver: inProgress, validate: isDelivered, return: isDelivered, block: inProgress, unblock: isBlocked, reassign: inProgress, cancel: inProgress }[action];
+      const history = { start: isAssigned, 'report-progress': inProgress, deliver: inProgress, validate: isDelivered, return: isDelivered, block: inProgress, unblock: isBlocked, reassign: inProgress, reschedule: inProgress, cancel: inProgress }[action];
       const error = given(history()).when(VALID[action], ctx(actor)).thenRefused(Forbidden, 'FORBIDDEN');
       expect(error.text.es).toMatch(/^Solo .+ puede .+ esta tarea\.$/);
     });
@@ -741,11 +747,11 @@ describe('task lifecycle', () => {
     ];
 
     it.each<[TaskStatus, TaskAction[][]]>([
-      ['assigned', [['start', 'block'], [], ['block', 'reassign', 'cancel'], [], [], []]],
-      ['in_progress', [['report-progress', 'deliver', 'block'], [], ['block', 'reassign', 'cancel'], [], [], []]],
+      ['assigned', [['start', 'block'], [], ['block', 'reassign', 'reschedule', 'cancel'], [], [], []]],
+      ['in_progress', [['report-progress', 'deliver', 'block'], [], ['block', 'reassign', 'reschedule', 'cancel'], [], [], []]],
       ['delivered', [[], ['validate', 'return'], ['validate', 'return', 'cancel'], [], [], []]],
-      ['returned', [['start', 'block'], [], ['block', 'reassign', 'cancel'], [], [], []]],
-      ['blocked', [['unblock'], [], ['unblock', 'reassign', 'cancel'], [], [], []]],
+      ['returned', [['start', 'block'], [], ['block', 'reassign', 'reschedule', 'cancel'], [], [], []]],
+      ['blocked', [['unblock'], [], ['unblock', 'reassign', 'reschedule', 'cancel'], [], [], []]],
       ['validated', [[], [], [], [], [], []]],
       ['cancelled', [[], [], [], [], [], []]],
     ])('in state %s: for the responsible, the lead, the coordinator, an auditor, an admin, a bystander', (status, expected) => {

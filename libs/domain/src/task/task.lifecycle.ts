@@ -1,9 +1,9 @@
 import { Actor, Mesa } from '../directory/directory.types';
 import { FieldError, Forbidden, InvalidTransition, LocalizedText, NotFound, ValidationFailed } from '../shared/errors';
-import { leadingEntities } from '../plan/plan.content';
+import { isCalendarDate, leadingEntities } from '../plan/plan.content';
 import { Evidence, TaskNewEvent, TaskState, TaskStatus } from './task.types';
 
-export const TASK_ACTIONS = ['start', 'report-progress', 'deliver', 'validate', 'return', 'block', 'unblock', 'reassign', 'cancel'] as const;
+export const TASK_ACTIONS = ['start', 'report-progress', 'deliver', 'validate', 'return', 'block', 'unblock', 'reassign', 'reschedule', 'cancel'] as const;
 export type TaskAction = (typeof TASK_ACTIONS)[number];
 export const isTaskAction = (value: string): value is TaskAction => (TASK_ACTIONS as readonly string[]).includes(value);
 
@@ -28,6 +28,7 @@ export const TASK_TRANSITIONS: Record<TaskAction, TaskTransition> = {
   block: { from: ['assigned', 'in_progress', 'returned'], to: 'blocked', who: ['responsible', 'coordinator'], label: { es: 'bloquear', en: 'block' } },
   unblock: { from: ['blocked'], who: ['responsible', 'coordinator'], label: { es: 'desbloquear', en: 'unblock' } },
   reassign: { from: ['assigned', 'in_progress', 'returned', 'blocked'], to: 'assigned', who: ['coordinator'], label: { es: 'reasignar', en: 'reassign' } },
+  reschedule: { from: ['assigned', 'in_progress', 'returned', 'blocked'], who: ['coordinator'], label: { es: 'reprogramar', en: 'reschedule' } },
   cancel: { from: ['assigned', 'in_progress', 'delivered', 'returned', 'blocked'], to: 'cancelled', who: ['coordinator'], label: { es: 'cancelar', en: 'cancel' } },
 };
 
@@ -55,6 +56,7 @@ export interface TaskActionCommand {
   note?: string;
   evidence?: Evidence[];
   entity?: string;
+  dueDate?: string;
 }
 
 export function taskRoles(task: TaskState, ctx: TaskContext): Set<TaskRole> {
@@ -124,6 +126,11 @@ export function checkTaskInput(task: TaskState, cmd: TaskActionCommand, ctx: Tas
         need('entity', `${cmd.entity} no es coordinadora, revisora técnica ni miembro de la mesa ${ctx.mesa.code}.`, `${cmd.entity} is not the coordinator, the technical reviewer or a member of table ${ctx.mesa.code}.`);
       } else if (cmd.entity === task.entity) need('entity', `La tarea ya está asignada a ${cmd.entity}.`, `The task is already assigned to ${cmd.entity}.`);
       break;
+    case 'reschedule':
+      if (blank(cmd.rationale)) need('rationale', 'Para reprogramar la tarea indique el motivo en «rationale».', 'A rationale is required to reschedule the task.');
+      if (!cmd.dueDate || !isCalendarDate(cmd.dueDate)) need('dueDate', 'Indique la nueva fecha de vencimiento (AAAA-MM-DD).', 'Give the new due date (YYYY-MM-DD).');
+      else if (cmd.dueDate === task.dueDate) need('dueDate', `La tarea ya vence el ${cmd.dueDate}.`, `The task is already due on ${cmd.dueDate}.`);
+      break;
     case 'start':
     case 'validate':
     case 'unblock':
@@ -165,6 +172,8 @@ export function decideTask(task: TaskState, cmd: TaskActionCommand, ctx: TaskCon
       return [{ type: 'task.unblocked', data: { to: task.blockedFrom ?? 'assigned' } }];
     case 'reassign':
       return [{ type: 'task.reassigned', data: { from: task.entity, to: cmd.entity! }, rationale }];
+    case 'reschedule':
+      return [{ type: 'task.rescheduled', data: { from: task.dueDate, to: cmd.dueDate! }, rationale }];
     case 'cancel':
       return [{ type: 'task.cancelled', data: { from: task.status }, rationale }];
     default: {

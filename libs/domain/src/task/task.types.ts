@@ -56,6 +56,7 @@ export interface TaskEventMap {
   'task.unblocked': { to: TaskStatus };
   'task.reassigned': { from: string; to: string };
   'task.cancelled': { from: TaskStatus };
+  'task.rescheduled': { from: string; to: string };
   'task.reminder-sent': { kind: 'reminder-7-days' | 'reminder-due-date'; dueDate: string };
   'task.escalated': { daysOverdue: number; dueDate: string };
 }

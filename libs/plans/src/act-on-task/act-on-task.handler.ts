@@ -11,6 +11,7 @@ import { commandContext, plain } from '../command-meta';
 import { IdempotencyStore } from '../idempotency';
 import { PlanRepository } from '../plan.repository';
 import { ActOnTaskCommand } from './act-on-task.command';
+import { planTaskTimers } from '../timers/task-timer.scheduler';
 import { TaskActionRequest } from './task-action.request.dto';
 
 export const taskNotFound = (id: string) => new NotFound({ es: `No existe la tarea ${id}.`, en: `There is no task ${id}.` });
@@ -58,6 +59,7 @@ export class ActOnTaskHandler implements ICommandHandler<ActOnTaskCommand> {
         });
         const after = foldTask(appended.events, task)!;
         await upsertTask(tx, after);
+        if (after.dueDate !== task.dueDate) await planTaskTimers(tx, taskId, after.dueDate);
         const { state: plan } = await this.plans.load(task.planId);
         outboxRows = (await recordNotifications(tx, appended.events.map((event) => ({ event, facts: taskFacts(event, after, plan, mesa) })))).outbox;
         const view = { ...toTaskView(after, meta.now), allowedActions: allowedTaskActions(after, decision) };

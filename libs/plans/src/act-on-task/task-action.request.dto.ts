@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsDefined, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { IsCode, IsSha256 } from '@govflow/http';
+import { IsCode, IsIsoDate, IsSha256 } from '@govflow/http';
 
 export class EvidenceRequest {
   @ApiPropertyOptional({ example: 'Acta de lanzamiento de la ventanilla única' })
@@ -58,6 +58,11 @@ export class TaskActionRequest {
   @ValidateNested({ each: true })
   @Type(() => EvidenceRequest)
   evidence?: EvidenceRequest[];
+
+  @ApiPropertyOptional({ description: 'reschedule: the new due date (YYYY-MM-DD)' })
+  @IsOptional()
+  @IsIsoDate()
+  dueDate?: string;
 
   @ApiPropertyOptional({ description: 'reassign: the new responsible institution' })
   @IsOptional()
