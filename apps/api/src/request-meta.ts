@@ -1,7 +1,7 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { Actor } from '@govflow/domain';
 import { parseIdempotencyKey } from '@govflow/http';
-import { CommandMeta, fingerprintOf } from '@govflow/plans';
+import { CommandAnswer, CommandMeta, fingerprintOf } from '@govflow/plans';
 import { CommandContext } from '@govflow/event-store';
 import { randomUUID } from 'node:crypto';
 
@@ -19,4 +19,11 @@ export function commandMeta(request: Request, actor: Actor, body: unknown): Comm
 
 export function directoryContext(request: Request, actor: Actor): CommandContext {
   return { actor, now: new Date().toISOString(), commandId: randomUUID(), correlationId: String((request as any).id) };
+}
+
+/** Sends a command's answer: its status, its version as the ETag, its body. */
+export function answer<T>(response: Response, result: CommandAnswer<T>): T {
+  response.status(result.status);
+  if (result.etag) response.setHeader('ETag', result.etag);
+  return result.body;
 }

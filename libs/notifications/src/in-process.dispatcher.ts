@@ -4,6 +4,7 @@ import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
 import { PG_POOL } from '@govflow/event-store';
 import { DeliveryService } from './delivery.service';
 import { claimDueOutbox } from './outbox-claim';
+import { OutboxLoop } from './outbox-loop';
 import { OutboxSignal } from './notification.writer';
 
 const LEASE_MS = 60_000;
@@ -17,48 +18,32 @@ const IDLE_POLL_MS = 250;
 @Injectable()
 export class InProcessDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(InProcessDispatcher.name);
-  private running = false;
-  private wake?: () => void;
-  private loop?: Promise<void>;
-  private readonly onWritten = () => this.wake?.();
+  private readonly loop: OutboxLoop;
 
   constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(GOVFLOW_CONFIG) private readonly config: GovflowConfig,
-    private readonly delivery: DeliveryService,
-    private readonly signal: OutboxSignal,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.running = true;
-    this.signal.on('written', this.onWritten);
-    this.loop = this.run();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.signal.off('written', this.onWritten);
-    this.wake?.();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    const batch = this.config.notifications.concurrency;
-    while (this.running) {
+    @Inject(PG_POOL) pool: Pool,
+    @Inject(GOVFLOW_CONFIG) config: GovflowConfig,
+    delivery: DeliveryService,
+    signal: OutboxSignal,
+  ) {
+    const batch = config.notifications.concurrency;
+    this.loop = new OutboxLoop(signal, async (isRunning) => {
       let claimed: string[] = [];
       try {
-        claimed = await claimDueOutbox(this.pool, batch, LEASE_MS);
-        await Promise.all(claimed.map((id) => this.delivery.attempt(id).catch((error) => this.logger.warn({ err: error, outboxId: id }, 'delivery attempt failed'))));
+        claimed = await claimDueOutbox(pool, batch, LEASE_MS);
+        await Promise.all(claimed.map((id) => delivery.attempt(id).catch((error) => this.logger.warn({ err: error, outboxId: id }, 'delivery attempt failed'))));
       } catch (error) {
-        if (this.running) this.logger.warn({ err: error }, 'outbox dispatcher pass failed');
+        if (isRunning()) this.logger.warn({ err: error }, 'outbox dispatcher pass failed');
       }
-      if (claimed.length < batch && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, IDLE_POLL_MS);
-          this.wake = () => (clearTimeout(timer), resolve());
-        });
-        this.wake = undefined;
-      }
-    }
+      return { full: claimed.length >= batch, idleMs: IDLE_POLL_MS };
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 }

@@ -5,6 +5,7 @@ import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
 import { PG_POOL } from '@govflow/event-store';
 import { claimDueOutbox, releaseClaims } from './outbox-claim';
 import { OutboxSignal } from './notification.writer';
+import { OutboxLoop } from './outbox-loop';
 import { NOTIFICATION_QUEUE, NotificationJobs, redisConnection } from './queue';
 
 const IDLE_POLL_MS = 200;
@@ -20,32 +21,37 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger = new Logger(OutboxRelay.name);
   readonly queue: Queue<NotificationJobs['deliver']>;
   private readonly leaseMs: number;
-  private running = false;
-  private wake?: () => void;
-  private loop?: Promise<void>;
-  private readonly onWritten = () => this.wake?.();
+  private readonly loop: OutboxLoop;
+  private failing = false;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(GOVFLOW_CONFIG) config: GovflowConfig,
-    private readonly signal: OutboxSignal,
+    signal: OutboxSignal,
   ) {
     this.leaseMs = config.notifications.stalledMs;
     this.queue = new Queue(NOTIFICATION_QUEUE, { connection: redisConnection(config.redisUrl!), prefix: config.notifications.queuePrefix });
     this.queue.on('error', () => undefined); // reconnects by itself; the relay logs its own failures
+    this.loop = new OutboxLoop(signal, async (isRunning) => {
+      let moved = 0;
+      try {
+        moved = await this.relayOnce();
+        if (this.failing) this.logger.log('outbox relay recovered');
+        this.failing = false;
+      } catch (error) {
+        if (!this.failing && isRunning()) this.logger.warn({ err: error }, 'outbox relay cannot reach Redis; notifications wait in the outbox');
+        this.failing = true;
+      }
+      return { full: moved >= BATCH, idleMs: this.failing ? 1000 : IDLE_POLL_MS };
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.running = true;
-    this.signal.on('written', this.onWritten);
-    this.loop = this.run();
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.signal.off('written', this.onWritten);
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
     await this.queue.close();
   }
 
@@ -64,27 +70,5 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       throw error;
     }
     return ids.length;
-  }
-
-  private async run(): Promise<void> {
-    let failing = false;
-    while (this.running) {
-      let moved = 0;
-      try {
-        moved = await this.relayOnce();
-        if (failing) this.logger.log('outbox relay recovered');
-        failing = false;
-      } catch (error) {
-        if (!failing && this.running) this.logger.warn({ err: error }, 'outbox relay cannot reach Redis; notifications wait in the outbox');
-        failing = true;
-      }
-      if (moved < BATCH && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, failing ? 1000 : IDLE_POLL_MS);
-          this.wake = () => (clearTimeout(timer), resolve());
-        });
-        this.wake = undefined;
-      }
-    }
   }
 }

@@ -6,7 +6,6 @@ import { Actor, ValidationFailed } from '@govflow/domain';
 import { CurrentActor, etagOf, parseIfMatch, requireUuid } from '@govflow/http';
 import {
   ActOnPlanCommand,
-  CommandAnswer,
   EditPlanCommand,
   OpenPlanCommand,
   OpenPlanRequest,
@@ -15,16 +14,10 @@ import {
   PlanQueries,
   PlanView,
 } from '@govflow/plans';
-import { commandMeta } from '../request-meta';
+import { answer, commandMeta } from '../request-meta';
 import { ListPlansQuery, StateQuery } from './plans.query.dto';
 
 const PLAN = { es: 'el plan', en: 'plan' };
-
-function answer<T>(response: Response, result: CommandAnswer<T>): T {
-  response.status(result.status);
-  if (result.etag) response.setHeader('ETag', result.etag);
-  return result.body;
-}
 
 @ApiTags('plans')
 @ApiBearerAuth()

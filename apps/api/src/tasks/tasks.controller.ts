@@ -7,9 +7,9 @@ import { Actor, TASK_STATES, allowedTaskActions, taskStreamId } from '@govflow/d
 import { DirectoryService } from '@govflow/directory';
 import { EventStore } from '@govflow/event-store';
 import { CurrentActor, IsCode, etagOf, parseIfMatch, requireUuid } from '@govflow/http';
-import { ActOnTaskCommand, CommandAnswer, TaskActionRequest, foldTask, taskNotFound } from '@govflow/plans';
+import { ActOnTaskCommand, TaskActionRequest, foldTask, taskNotFound } from '@govflow/plans';
 import { TaskQueries, TaskView, toTaskView } from '@govflow/tasks';
-import { commandMeta } from '../request-meta';
+import { answer, commandMeta } from '../request-meta';
 
 export class ListTasksQuery {
   @ApiPropertyOptional({ example: 'MINFIN', description: "The responsible institution's code" })
@@ -101,9 +101,6 @@ export class TasksController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<TaskView> {
     const taskId = requireUuid(id, TASK);
-    const result: CommandAnswer<TaskView> = await this.commands.execute(new ActOnTaskCommand(taskId, action, body, parseIfMatch(ifMatch), commandMeta(req, actor, body)));
-    res.status(result.status);
-    if (result.etag) res.setHeader('ETag', result.etag);
-    return result.body;
+    return answer(res, await this.commands.execute(new ActOnTaskCommand(taskId, action, body, parseIfMatch(ifMatch), commandMeta(req, actor, body))));
   }
 }
