@@ -16,6 +16,8 @@ import { MesasController } from './mesas/mesas.controller';
 import { PlansController } from './plans/plans.controller';
 import { TasksController } from './tasks/tasks.controller';
 import { InboxController } from './inbox/inbox.controller';
+import { AuditController } from './audit/audit.controller';
+import { AuditService } from '@govflow/audit';
 import { MetricsController } from './operations/metrics.controller';
 import { MetricsService } from './operations/metrics.service';
 import { NotificationsController } from './notifications/notifications.controller';
@@ -57,9 +59,10 @@ export class ApiModule {
         DirectoryModule,
         PlansModule,
       ],
-      controllers: [EntitiesController, MesasController, ActorsController, PlansController, TasksController, InboxController, NotificationsController, HealthController, MetricsController],
+      controllers: [EntitiesController, MesasController, ActorsController, PlansController, TasksController, InboxController, NotificationsController, HealthController, MetricsController, AuditController],
       providers: [
         MetricsService,
+        AuditService,
         { provide: ACTOR_RESOLVER, useFactory: (directory: DirectoryService) => new TokenResolver(directory, config.adminToken), inject: [DirectoryService] },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: BodyErrorInterceptor },

@@ -9,15 +9,20 @@ import { foldPlanFrom } from '../plan.repository';
  * see the old rows until it commits). Progress and the open-data export are derived from these
  * read models, so they come out identical. Returns how many of each were rebuilt.
  */
-export async function rebuildPlanAndTaskProjections(store: EventStore): Promise<{ plans: number; tasks: number }> {
+export async function rebuildPlanAndTaskProjections(store: EventStore, options: { mesa?: string } = {}): Promise<{ plans: number; tasks: number }> {
   return store.transaction(async (tx) => {
+    // One table's plans and tasks, or all of them.
+    const scope = options.mesa
+      ? `stream_id IN (SELECT 'plan-' || id FROM plans WHERE mesa = $1 UNION ALL SELECT 'task-' || id FROM tasks WHERE mesa = $1)`
+      : `(stream_id LIKE 'plan-%' OR stream_id LIKE 'task-%') AND $1::text IS NULL`;
     const { rows } = await tx.query(
       `SELECT position::text AS position, stream_id, stream_version, type, data, metadata, recorded_at,
               encode(prev_hash, 'hex') AS prev_hash, encode(hash, 'hex') AS hash
-         FROM events WHERE stream_id LIKE 'plan-%' OR stream_id LIKE 'task-%' ORDER BY stream_id, stream_version`,
+         FROM events WHERE ${scope} ORDER BY stream_id, stream_version`,
+      [options.mesa ?? null],
     );
-    await tx.query(`DELETE FROM tasks`);
-    await tx.query(`DELETE FROM plans`);
+    await tx.query(`DELETE FROM tasks WHERE $1::text IS NULL OR mesa = $1`, [options.mesa ?? null]);
+    await tx.query(`DELETE FROM plans WHERE $1::text IS NULL OR mesa = $1`, [options.mesa ?? null]);
     let plans = 0;
     let tasks = 0;
     let streamId = '';

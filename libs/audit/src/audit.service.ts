@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Pool } from 'pg';
+import { PG_POOL, StoredEvent, toStoredEvent } from '@govflow/event-store';
+import { VerificationFailure, verifyStream } from './chain-verifier';
+
+const PAGE = 5000;
+
+export interface VerificationReport {
+  ok: boolean;
+  streams: number;
+  events: number;
+  failures: VerificationFailure[];
+}
+
+/** Recomputes every stream's hash chain from one consistent snapshot, a page of events at a time. */
+@Injectable()
+export class AuditService {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  async verify(): Promise<VerificationReport> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const heads = new Map<string, { version: number; hash: string }>();
+      const streamRows = await client.query(`SELECT stream_id, version, encode(head_hash, 'hex') AS hash FROM streams`);
+      for (const r of streamRows.rows) heads.set(r.stream_id, { version: r.version, hash: r.hash });
+      const failures: VerificationFailure[] = [];
+      const seen = new Set<string>();
+      let events = 0;
+      let current = '';
+      let buffer: StoredEvent[] = [];
+      const flush = () => {
+        if (!current) return;
+        failures.push(...verifyStream(current, buffer, heads.get(current)));
+        seen.add(current);
+        buffer = [];
+      };
+      let after: [string, number] = ['', 0];
+      for (;;) {
+        const { rows } = await client.query(
+          `SELECT position::text AS position, stream_id, stream_version, type, data, metadata, recorded_at,
+                  encode(prev_hash, 'hex') AS prev_hash, encode(hash, 'hex') AS hash
+             FROM events WHERE (stream_id, stream_version) > ($1, $2) ORDER BY stream_id, stream_version LIMIT ${PAGE}`,
+          after,
+        );
+        for (const row of rows) {
+          if (row.stream_id !== current) {
+            flush();
+            current = row.stream_id;
+          }
+          buffer.push(toStoredEvent(row));
+          events++;
+        }
+        if (rows.length < PAGE) break;
+        const last = rows[rows.length - 1];
+        after = [last.stream_id, last.stream_version];
+      }
+      flush();
+      // A stream whose every event was deleted still has its head.
+      for (const [streamId, head] of heads) {
+        if (!seen.has(streamId)) failures.push(...verifyStream(streamId, [], head));
+      }
+      await client.query('COMMIT');
+      return { ok: failures.length === 0, streams: heads.size, events, failures };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}

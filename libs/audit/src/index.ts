@@ -1,0 +1,2 @@
+export * from './chain-verifier';
+export * from './audit.service';
