@@ -70,6 +70,33 @@ describe('audit: hash-chain verification', () => {
     expect(await failuresOf(stream)).toEqual([[4, 'missing version']]);
   });
 
+  it('signs checkpoints that verify with the public key, and catches a tail or a whole stream deleted after one', async () => {
+    const kept = await planStream();
+    const truncated = await planStream();
+    const erased = await planStream();
+    const created = await http.post('/v1/audit/checkpoints').set(bearer(ADMIN_TOKEN)).expect(201);
+    await http.post('/v1/audit/checkpoints').set(bearer(t.auditor)).expect(403); // auditors read, never write
+    const { publicKey } = (await http.get('/v1/audit/public-key').set(bearer(t.auditor)).expect(200)).body;
+    const { canonicalJson } = await import('@govflow/domain');
+    const { verify, createPublicKey } = await import('node:crypto');
+    const { checkpointPayload } = await import('@govflow/audit');
+    const payload = Buffer.from(canonicalJson(checkpointPayload(created.body)));
+    expect(verify(null, payload, createPublicKey(publicKey), Buffer.from(created.body.signature, 'base64'))).toBe(true);
+    const forged = Buffer.from(canonicalJson({ ...checkpointPayload(created.body), events: created.body.events - 1 }));
+    expect(verify(null, forged, createPublicKey(publicKey), Buffer.from(created.body.signature, 'base64'))).toBe(false);
+    const listed = await http.get('/v1/audit/checkpoints').set(bearer(t.auditor)).expect(200);
+    expect(listed.body.items[0]).toMatchObject({ id: created.body.id, merkleRoot: created.body.merkleRoot });
+
+    // a tail deleted together with the stream's head (so the chain itself looks whole), and a whole stream
+    await pool.query(`DELETE FROM events WHERE stream_id = $1 AND stream_version = 4`, [truncated]);
+    await pool.query(`UPDATE streams SET version = 3, head_hash = (SELECT hash FROM events WHERE stream_id = $1 AND stream_version = 3) WHERE stream_id = $1`, [truncated]);
+    await pool.query(`DELETE FROM events WHERE stream_id = $1`, [erased]);
+    await pool.query(`DELETE FROM streams WHERE stream_id = $1`, [erased]);
+    expect(await failuresOf(kept)).toEqual([]);
+    expect(await failuresOf(truncated)).toEqual([[4, 'deleted after checkpoint']]);
+    expect(await failuresOf(erased)).toEqual([[4, 'deleted after checkpoint']]);
+  });
+
   it('reports two swapped events as reordered (and their content no longer matching)', async () => {
     const stream = await planStream();
     // the unique (stream, version) constraint is checked per row: swap through a free version

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
 import { PG_POOL, StoredEvent, toStoredEvent } from '@govflow/event-store';
 import { VerificationFailure, verifyStream } from './chain-verifier';
+import { StreamHead } from './merkle';
 
 const PAGE = 5000;
 
@@ -9,6 +10,8 @@ export interface VerificationReport {
   ok: boolean;
   streams: number;
   events: number;
+  /** The latest signed checkpoint the history was checked against, if any. */
+  checkpoint: { id: string; createdAt: string } | null;
   failures: VerificationFailure[];
 }
 
@@ -24,14 +27,31 @@ export class AuditService {
       const heads = new Map<string, { version: number; hash: string }>();
       const streamRows = await client.query(`SELECT stream_id, version, encode(head_hash, 'hex') AS hash FROM streams`);
       for (const r of streamRows.rows) heads.set(r.stream_id, { version: r.version, hash: r.hash });
+      // What the latest checkpoint signed must still be there: a deleted tail or stream shows.
+      const latest = (await client.query(`SELECT id, created_at, heads FROM checkpoints ORDER BY id DESC LIMIT 1`)).rows[0];
+      const signed = new Map<string, StreamHead>(((latest?.heads ?? []) as StreamHead[]).map((h) => [h.streamId, h]));
       const failures: VerificationFailure[] = [];
       const seen = new Set<string>();
+      const checkSigned = (streamId: string, events: StoredEvent[]) => {
+        const head = signed.get(streamId);
+        if (!head) return;
+        const event = events.find((e) => e.version === head.version);
+        if (!event || event.hash !== head.hash) {
+          failures.push({
+            streamId,
+            version: head.version,
+            reason: 'deleted after checkpoint',
+            detail: `checkpoint ${latest.id} signed version ${head.version} of this stream; ${event ? 'its hash has changed' : 'it is gone'}`,
+          });
+        }
+      };
       let events = 0;
       let current = '';
       let buffer: StoredEvent[] = [];
       const flush = () => {
         if (!current) return;
         failures.push(...verifyStream(current, buffer, heads.get(current)));
+        checkSigned(current, buffer);
         seen.add(current);
         buffer = [];
       };
@@ -60,8 +80,10 @@ export class AuditService {
       for (const [streamId, head] of heads) {
         if (!seen.has(streamId)) failures.push(...verifyStream(streamId, [], head));
       }
+      for (const streamId of signed.keys()) if (!seen.has(streamId)) checkSigned(streamId, []);
       await client.query('COMMIT');
-      return { ok: failures.length === 0, streams: heads.size, events, failures };
+      const checkpoint = latest ? { id: String(latest.id), createdAt: latest.created_at.toISOString() } : null;
+      return { ok: failures.length === 0, streams: heads.size, events, checkpoint, failures };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

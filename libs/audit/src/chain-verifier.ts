@@ -1,6 +1,6 @@
 import { GENESIS_HASH_HEX, StoredEvent, chainHash } from '@govflow/event-store';
 
-export type FailureReason = 'altered content' | 'broken link' | 'missing version' | 'reordered events' | 'stream head mismatch';
+export type FailureReason = 'altered content' | 'broken link' | 'missing version' | 'reordered events' | 'stream head mismatch' | 'deleted after checkpoint';
 
 export interface VerificationFailure {
   streamId: string;

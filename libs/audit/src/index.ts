@@ -1,2 +1,5 @@
 export * from './chain-verifier';
 export * from './audit.service';
+export * from './merkle';
+export * from './signing-key';
+export * from './checkpoint.service';

@@ -16,6 +16,9 @@ export interface GovflowConfig {
   /** `json` for log collectors; `pretty` (one readable line per entry) for a terminal. */
   logFormat: 'json' | 'pretty';
   dbPoolSize: number;
+  /** Ed25519 private key (PEM) for checkpoints; unset: GOVFLOW_SIGNING_KEY_FILE, else generated under dataDir. */
+  signingKey?: string;
+  signingKeyFile?: string;
   notifications: {
     /** `smtp://host:port` (or smtps://user:pass@host) for e-mail; unset: e-mail channels stay pending until set. */
     smtpUrl?: string;
@@ -89,6 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GovflowConfig 
     logLevel,
     logFormat,
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 500),
+    signingKey: env.GOVFLOW_SIGNING_KEY || undefined,
+    signingKeyFile: env.GOVFLOW_SIGNING_KEY_FILE || undefined,
     notifications: {
       smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
       mailFrom: env.GOVFLOW_MAIL_FROM || 'govflow <no-reply@govflow.local>',
