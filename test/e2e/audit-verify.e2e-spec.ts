@@ -1,7 +1,17 @@
 import { INestApplication } from '@nestjs/common';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { ADMIN_TOKEN, TestTable, bearer, createTable, planBody, startApi } from '../support/app';
+
+const ROOT = join(__dirname, '../..');
+const run = (command: string, args: string[]) =>
+  new Promise<{ code: number; stdout: string }>((resolve) =>
+    execFile(command, args, { cwd: ROOT }, (error, stdout) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout })),
+  );
 
 /** Tampering with rows in SQL is caught by GET /v1/audit/verify, with the exact stream, version and reason. */
 describe('audit: hash-chain verification', () => {
@@ -41,6 +51,53 @@ describe('audit: hash-chain verification', () => {
       .filter((f) => f.streamId === streamId)
       .map((f) => [f.version, f.reason]);
   };
+
+  // First in this file: the tests below tamper with the database on purpose.
+  it('exports a history that the CLI and the README script verify offline, and both name the event when one byte changes', async () => {
+    const stream = await planStream();
+    await http.post('/v1/audit/checkpoints').set(bearer(ADMIN_TOKEN)).expect(201);
+    const dir = mkdtempSync(join(tmpdir(), 'govflow-audit-'));
+    try {
+      const exported = await http.get('/v1/audit/export').set(bearer(t.auditor)).buffer(true).parse((res, done) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => done(null, text));
+      }).expect(200);
+      expect(exported.headers['content-type']).toContain('application/x-ndjson');
+      const file = join(dir, 'export.ndjson');
+      writeFileSync(file, exported.body);
+      const key = join(dir, 'govflow.pem');
+      writeFileSync(key, (await http.get('/v1/audit/public-key').set(bearer(t.auditor)).expect(200)).body.publicKey);
+      const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+      const script = join(dir, 'verify-export.js');
+      writeFileSync(script, /so it\ncannot drift from the format\):\n\n```js\n([\s\S]*?)```/.exec(readme)![1]);
+      expect(readFileSync(script, 'utf8').trim().split('\n').length).toBeLessThanOrEqual(40);
+      const cli = (args: string[]) => run(process.execPath, ['-r', join(ROOT, 'test/support/register-ts.js'), join(ROOT, 'apps/cli/src/main.ts'), ...args]);
+
+      const intactCli = await cli(['verify', file, '--key', key]);
+      expect(intactCli.code).toBe(0);
+      expect(intactCli.stdout).toMatch(/íntegra \/ intact: \d+ eventos, \d+ flujos, 1 puntos de control, 0 fallas/);
+      const intactScript = await run(process.execPath, [script, file, key]);
+      expect([intactScript.code, intactScript.stdout.trim()]).toEqual([0, 'intact']);
+
+      // one byte of one event: the rationale of this plan's request for changes (version 3)
+      const lines = exported.body.split('\n');
+      const at = lines.findIndex((l: string) => l.includes(`"streamId":"${stream}"`) && l.includes('"version":3,'));
+      expect(lines[at]).toContain('Faltan indicadores');
+      lines[at] = lines[at].replace('Faltan indicadores', 'Faltan indicadorez');
+      writeFileSync(file, lines.join('\n'));
+      const tamperedCli = await cli(['verify', file, '--key', key]);
+      expect(tamperedCli.code).toBe(1);
+      expect(tamperedCli.stdout).toContain(`línea ${at + 1} ${stream} v3: altered content`);
+      const tamperedScript = await run(process.execPath, [script, file, key]);
+      expect(tamperedScript.code).toBe(1);
+      expect(tamperedScript.stdout).toContain(`line ${at + 1}: ${stream} v3: altered content`);
+      expect((await cli(['verify', file])).code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('finds nothing wrong in an untouched history, and is for auditors and admins only', async () => {
     const stream = await planStream();

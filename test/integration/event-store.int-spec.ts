@@ -95,6 +95,25 @@ describe('event store on PostgreSQL', () => {
     expect(counts.rows[0]).toEqual({ events: 0, streams: 0, plans: 0, outbox: 0 });
   });
 
+  it('reads the global order in position order across pages', async () => {
+    const streamId = `test-${randomUUID()}`;
+    let head: string | undefined;
+    for (let v = 0; v < 120; v++) head = (await appendOne(streamId, v, head, v)).head;
+    let checkpoint = START_OF_TIME;
+    const seen: bigint[] = [];
+    for (;;) {
+      const page = await store.readAll(checkpoint, 7);
+      if (page.events.length === 0) break;
+      seen.push(...page.events.map((e) => BigInt(e.position)));
+      checkpoint = page.checkpoint;
+    }
+    const mine = (await store.readStream(streamId)).map((e) => BigInt(e.position));
+    expect(mine.every((p) => seen.includes(p))).toBe(true);
+    // within one writer's sequential transactions, global order is position order
+    const order = seen.filter((p) => mine.includes(p));
+    expect(order).toEqual([...mine].sort((a, b) => (a < b ? -1 : 1)));
+  });
+
   it('reads the global order without skipping an event that commits after a higher position', async () => {
     // Start from the current end of the log.
     let checkpoint = START_OF_TIME;

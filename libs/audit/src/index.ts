@@ -3,3 +3,5 @@ export * from './audit.service';
 export * from './merkle';
 export * from './signing-key';
 export * from './checkpoint.service';
+export * from './export.service';
+export * from './offline-verifier';

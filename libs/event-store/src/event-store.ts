@@ -133,7 +133,7 @@ export class EventStore {
       `SELECT ${EVENT_COLUMNS}, transaction_id::text AS transaction_id FROM events
         WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY transaction_id, position
+        ORDER BY events.transaction_id, events.position -- the columns, not the text aliases above
         LIMIT $3`,
       [from.transactionId, from.position, limit],
     );

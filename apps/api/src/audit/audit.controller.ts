@@ -1,17 +1,64 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Logger, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, Matches } from 'class-validator';
+import { ValidationFailed } from '@govflow/domain';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AuditService, Checkpoint, CheckpointService, VerificationReport } from '@govflow/audit';
+import { AuditService, Checkpoint, CheckpointService, ExportService, VerificationReport } from '@govflow/audit';
 import { RequireRoles } from '@govflow/http';
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export class ExportRange {
+  @ApiPropertyOptional({ example: '2024-10-01', description: 'Events recorded at or after (ISO-8601)' })
+  @IsOptional()
+  @Matches(ISO_INSTANT, { message: 'isDateString' })
+  from?: string;
+
+  @ApiPropertyOptional({ example: '2024-12-31T23:59:59Z', description: 'Events recorded at or before (ISO-8601)' })
+  @IsOptional()
+  @Matches(ISO_INSTANT, { message: 'isDateString' })
+  to?: string;
+}
+
+function instant(value: string | undefined, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw ValidationFailed.field(field, 'La fecha no es válida.', 'The date is not valid.');
+  return date.toISOString();
+}
 
 @ApiTags('audit')
 @ApiBearerAuth()
 @Controller('v1/audit')
 @RequireRoles('auditor', 'admin')
 export class AuditController {
+  private readonly logger = new Logger(AuditController.name);
+
   constructor(
     private readonly audit: AuditService,
     private readonly checkpoints: CheckpointService,
+    private readonly exports: ExportService,
   ) {}
+
+  @Get('export')
+  @ApiOperation({ summary: 'NDJSON: every event with its hashes, then the checkpoints; verifiable offline (govflow verify)' })
+  async export(@Query() range: ExportRange, @Res() res: Response): Promise<void> {
+    const bounds = { from: instant(range.from, 'from'), to: instant(range.to, 'to') };
+    res.status(200).setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
+    res.setHeader('Content-Disposition', 'attachment; filename="govflow-export.ndjson"');
+    try {
+      for await (const line of this.exports.lines(bounds)) {
+        if (!res.write(line)) await new Promise((resolve) => res.once('drain', resolve));
+      }
+    } catch (error) {
+      // The headers are gone: abort the connection so the client sees a failed download, never a short file.
+      this.logger.error({ err: error }, 'audit export failed mid-stream');
+      res.destroy(error as Error);
+      return;
+    }
+    res.end();
+  }
 
   @Get('verify')
   @ApiOperation({ summary: "Recompute every stream's hash chain and check the latest checkpoint's heads are still there" })
