@@ -44,3 +44,6 @@ export function IsIsoDate(options?: ValidationOptions): PropertyDecorator {
     options,
   );
 }
+
+/** An ISO-8601 date or instant (2024-10-15, 2024-10-15T12:00:00.000Z, with an offset). */
+export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;

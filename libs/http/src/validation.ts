@@ -26,6 +26,7 @@ const TEMPLATES: Record<string, Template> = {
   min: ({ detail }) => ({ es: `Debe ser al menos ${detail}.`, en: `Must be at least ${detail}.` }),
   max: ({ detail }) => ({ es: `Debe ser como máximo ${detail}.`, en: `Must be at most ${detail}.` }),
   isDateString: () => ({ es: 'Debe ser una fecha ISO-8601.', en: 'Must be an ISO-8601 date.' }),
+  matches: () => ({ es: 'No tiene el formato esperado (fecha ISO-8601).', en: 'Does not have the expected format (an ISO-8601 date).' }),
   isIsoDate: () => ({ es: 'Debe ser una fecha con formato AAAA-MM-DD.', en: 'Must be a date in YYYY-MM-DD form.' }),
   isEmail: () => ({ es: 'Debe ser una dirección de correo válida.', en: 'Must be a valid e-mail address.' }),
   isUrl: () => ({ es: 'Debe ser una URL http(s) válida.', en: 'Must be a valid http(s) URL.' }),

@@ -5,9 +5,7 @@ import { IsOptional, Matches } from 'class-validator';
 import { ValidationFailed } from '@govflow/domain';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditService, Checkpoint, CheckpointService, ExportService, VerificationReport } from '@govflow/audit';
-import { RequireRoles } from '@govflow/http';
-
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+import { ISO_INSTANT, RequireRoles } from '@govflow/http';
 
 export class ExportRange {
   @ApiPropertyOptional({ example: '2024-10-01', description: 'Events recorded at or after (ISO-8601)' })

@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PLAN_STATES } from '@govflow/domain';
-import { IsCode } from '@govflow/http';
+import { ISO_INSTANT, IsCode } from '@govflow/http';
 
 export class ListPlansQuery {
   @ApiPropertyOptional({ example: 'TRANSFORMACION-DIGITAL' })
@@ -29,8 +29,6 @@ export class ListPlansQuery {
   @MaxLength(200)
   cursor?: string;
 }
-
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 export class StateQuery {
   @ApiPropertyOptional({ example: '2024-10-15T12:00:00.000Z', description: 'Inclusive: every event recorded at or before' })
