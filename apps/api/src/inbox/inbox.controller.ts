@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nest
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { Actor, Forbidden } from '@govflow/domain';
-import { CurrentActor, pickLanguage, requireUuid } from '@govflow/http';
+import { CurrentActor, RequireRoles, pickLanguage, requireUuid } from '@govflow/http';
 import { InboxService } from '@govflow/notifications';
 
 export class InboxQuery {
@@ -43,6 +43,7 @@ export class InboxController {
 
   @Post(':id/read')
   @HttpCode(200)
+  @RequireRoles('official', 'admin') // auditors change nothing, not even a read mark
   @ApiOperation({ summary: 'Mark a notification read' })
   read(@Param('id') id: string, @CurrentActor() actor: Actor, @Headers('accept-language') lang?: string) {
     return this.inbox.markRead(entityOf(actor), requireUuid(id, { es: 'la notificación', en: 'notification' }), pickLanguage(lang));
