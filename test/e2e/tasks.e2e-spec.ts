@@ -50,6 +50,35 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
     const detail = await http.get(`/v1/tasks/${c1h2}`).set(bearer(t.auditor)).expect(200);
     expect(detail.body.history.map((e: { type: string }) => e.type)).toEqual(['task.assigned', 'task.started', 'task.progress-reported', 'task.delivered', 'task.validated']);
     expect(detail.body.history[4]).toMatchObject({ entity: m1 });
+    // replayed at a version and at an instant; 404 before it existed
+    const atV2 = await http.get(`/v1/tasks/${c1h2}/state?version=2`).set(bearer(t.auditor)).expect(200);
+    expect(atV2.body).toMatchObject({ status: 'in_progress', version: 2 });
+    const atDelivery = await http.get(`/v1/tasks/${c1h2}/state`).query({ at: detail.body.history[3].at }).set(bearer(t.auditor)).expect(200);
+    expect(atDelivery.body).toMatchObject({ status: 'delivered', version: 4, evidence: [{ title: 'Acta' }] });
+    await http.get(`/v1/tasks/${c1h2}/state?at=2000-01-01`).set(bearer(t.auditor)).expect(404);
+    await http.get(`/v1/tasks/${c1h2}/state`).set(bearer(t.auditor)).expect(400);
+  });
+
+  it('shows a whole table as it was at a date', async () => {
+    const own = await createTable(app);
+    const saved = t;
+    t = own;
+    try {
+      const { plan, c1h1 } = await implementedPlan();
+      const history = (await http.get(`/v1/plans/${plan}/history`).set(bearer(t.auditor)).expect(200)).body.items;
+      const endorsedAt = history.find((e: { type: string }) => e.type === 'plan.endorsed').at;
+      await act(c1h1, 'start', t.tokens[t.members[0]]).expect(200);
+      const before = await http.get(`/v1/mesas/${t.mesa}/state`).query({ at: endorsedAt }).set(bearer(t.auditor)).expect(200);
+      expect(before.body.plans.map((p: { id: string; status: string; taskStates: unknown[] }) => [p.id, p.status, p.taskStates.length])).toEqual([[plan, 'presentation', 0]]);
+      const now = await http.get(`/v1/mesas/${t.mesa}/state`).query({ at: new Date().toISOString() }).set(bearer(t.auditor)).expect(200);
+      expect(now.body.plans[0]).toMatchObject({ id: plan, status: 'implementation' });
+      expect(now.body.plans[0].taskStates.map((x: { id: string; status: string }) => [x.id, x.status])).toContainEqual([c1h1, 'in_progress']);
+      const early = await http.get(`/v1/mesas/${t.mesa}/state?at=2000-01-01`).set(bearer(t.auditor)).expect(200);
+      expect(early.body.plans).toEqual([]);
+      await http.get(`/v1/mesas/${t.mesa}/state`).set(bearer(t.auditor)).expect(400);
+    } finally {
+      t = saved;
+    }
   });
 
   it('never lets the institution that delivered validate, even when it leads the commitment', async () => {

@@ -1,12 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ProgressService, openDataCsv } from '@govflow/plans';
+import { PlanQueries, ProgressService, openDataCsv } from '@govflow/plans';
+import { pointOf } from '../plans/plans.query.dto';
 import { Actor, Mesa } from '@govflow/domain';
 import { CreateMesaRequest, DirectoryCommands, DirectoryService } from '@govflow/directory';
-import { CODE_PATTERN, CurrentActor, RequireRoles } from '@govflow/http';
+import { CODE_PATTERN, CurrentActor, ISO_INSTANT, RequireRoles } from '@govflow/http';
 import { NotFound } from '@govflow/domain';
 import { directoryContext } from '../request-meta';
 
@@ -15,6 +16,13 @@ export class ExportQuery {
   @IsOptional()
   @IsIn(['json', 'csv'])
   format?: 'json' | 'csv';
+}
+
+export class MesaStateQuery {
+  @ApiPropertyOptional({ example: '2024-10-31T23:59:59Z', description: 'Required: every event recorded at or before' })
+  @IsOptional()
+  @Matches(ISO_INSTANT, { message: 'isDateString' })
+  at?: string;
 }
 
 const mesaNotFound = (code: string) => new NotFound({ es: `No existe la mesa ${code}.`, en: `There is no table ${code}.` });
@@ -27,6 +35,7 @@ export class MesasController {
     private readonly directory: DirectoryService,
     private readonly commands: DirectoryCommands,
     private readonly progress: ProgressService,
+    private readonly plans: PlanQueries,
   ) {}
 
   @Post()
@@ -55,6 +64,13 @@ export class MesasController {
   progressOf(@Param('code') code: string) {
     if (!CODE_PATTERN.test(code)) throw mesaNotFound(code);
     return this.progress.forMesa(code);
+  }
+
+  @Get(':code/state')
+  @ApiOperation({ summary: 'The whole table as it was at an instant: its plans and their tasks, replayed from the events' })
+  stateAt(@Param('code') code: string, @Query() query: MesaStateQuery) {
+    if (!CODE_PATTERN.test(code)) throw mesaNotFound(code);
+    return this.plans.mesaStateAt(code, pointOf({ at: query.at }).at!);
   }
 
   @Get(':code/export')

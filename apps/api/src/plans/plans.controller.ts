@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Req,
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Actor, ValidationFailed } from '@govflow/domain';
+import { Actor } from '@govflow/domain';
 import { CurrentActor, etagOf, parseIfMatch, requireUuid } from '@govflow/http';
 import {
   ActOnPlanCommand,
@@ -15,7 +15,7 @@ import {
   PlanView,
 } from '@govflow/plans';
 import { answer, commandMeta } from '../request-meta';
-import { ListPlansQuery, StateQuery } from './plans.query.dto';
+import { ListPlansQuery, StateQuery, pointOf } from './plans.query.dto';
 
 const PLAN = { es: 'el plan', en: 'plan' };
 
@@ -95,16 +95,6 @@ export class PlansController {
   @Get(':id/state')
   @ApiOperation({ summary: 'The plan replayed from its events at an instant (?at=) or a version (?version=)' })
   state(@Param('id') id: string, @Query() query: StateQuery) {
-    const planId = requireUuid(id, PLAN);
-    if ((query.at === undefined) === (query.version === undefined)) {
-      throw ValidationFailed.field('at', 'Indique exactamente uno de «at» o «version».', 'Give exactly one of "at" or "version".');
-    }
-    let at: string | undefined;
-    if (query.at !== undefined) {
-      const parsed = new Date(query.at);
-      if (Number.isNaN(parsed.getTime())) throw ValidationFailed.field('at', 'La fecha no es válida.', 'The date is not valid.');
-      at = parsed.toISOString();
-    }
-    return this.queries.stateAt(planId, { at, version: query.version });
+    return this.queries.stateAt(requireUuid(id, PLAN), pointOf(query));
   }
 }

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { PLAN_STATES } from '@govflow/domain';
+import { PLAN_STATES, ValidationFailed } from '@govflow/domain';
 import { ISO_INSTANT, IsCode } from '@govflow/http';
 
 export class ListPlansQuery {
@@ -43,4 +43,15 @@ export class StateQuery {
   @Min(1)
   @Max(2_000_000_000)
   version?: number;
+}
+
+/** Exactly one of `at` (normalised to ISO-8601 with milliseconds) or `version`. */
+export function pointOf(query: StateQuery): { at?: string; version?: number } {
+  if ((query.at === undefined) === (query.version === undefined)) {
+    throw ValidationFailed.field('at', 'Indique exactamente uno de «at» o «version».', 'Give exactly one of "at" or "version".');
+  }
+  if (query.at === undefined) return { version: query.version };
+  const parsed = new Date(query.at);
+  if (Number.isNaN(parsed.getTime())) throw ValidationFailed.field('at', 'La fecha no es válida.', 'The date is not valid.');
+  return { at: parsed.toISOString() };
 }

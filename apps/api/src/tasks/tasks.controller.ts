@@ -7,7 +7,8 @@ import { Actor, TASK_STATES, allowedTaskActions, taskStreamId } from '@govflow/d
 import { DirectoryService } from '@govflow/directory';
 import { EventStore } from '@govflow/event-store';
 import { CurrentActor, IsCode, etagOf, parseIfMatch, requireUuid } from '@govflow/http';
-import { ActOnTaskCommand, TaskActionRequest, foldTask, taskNotFound } from '@govflow/plans';
+import { ActOnTaskCommand, PlanQueries, TaskActionRequest, foldTask, taskNotFound } from '@govflow/plans';
+import { StateQuery, pointOf } from '../plans/plans.query.dto';
 import { TaskQueries, TaskView, toTaskView } from '@govflow/tasks';
 import { answer, commandMeta } from '../request-meta';
 
@@ -49,6 +50,7 @@ export class TasksController {
     private readonly store: EventStore,
     private readonly directory: DirectoryService,
     private readonly commands: CommandBus,
+    private readonly plans: PlanQueries,
   ) {}
 
   @Get()
@@ -83,6 +85,12 @@ export class TasksController {
         hash: e.hash,
       })),
     };
+  }
+
+  @Get(':id/state')
+  @ApiOperation({ summary: 'The task replayed from its events at an instant (?at=) or a version (?version=)' })
+  state(@Param('id') id: string, @Query() query: StateQuery) {
+    return this.plans.taskStateAt(requireUuid(id, TASK), pointOf(query));
   }
 
   @Post(':id/actions/:action')

@@ -1,12 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
-import { Actor, PlanState, ValidationFailed } from '@govflow/domain';
+import { Actor, NotFound, PlanState, ValidationFailed, planProgress, taskStreamId } from '@govflow/domain';
+import { toTaskView } from '@govflow/tasks';
+import { foldTask, taskNotFound } from '../act-on-task/act-on-task.handler';
 import { DirectoryService } from '@govflow/directory';
 import { EventStore, PG_POOL } from '@govflow/event-store';
 import { viewFor } from '../command-meta';
 import { ProgressService } from '../progress/progress.service';
 import { PlanView, toPlanView } from '../plan.view';
-import { PlanRepository, definitionOf, planNotFound, planStreamId } from '../plan.repository';
+import { PlanRepository, definitionOf, foldPlanFrom, planNotFound, planStreamId } from '../plan.repository';
 
 export interface PlanSummary {
   id: string;
@@ -111,6 +113,35 @@ export class PlanQueries {
       prevHash: e.prevHash,
       hash: e.hash,
     }));
+  }
+
+  /** A task replayed from its events, at an instant (inclusive) or a version; 404 before it existed. */
+  async taskStateAt(taskId: string, point: { at?: string; version?: number }) {
+    const events = await this.store.readStream(taskStreamId(taskId));
+    if (events.length === 0) throw taskNotFound(taskId);
+    const upTo = events.filter((e) => (point.at ? e.recordedAt <= point.at : true) && (point.version ? e.version <= point.version : true));
+    const task = foldTask(upTo);
+    if (!task) throw new NotFound({ es: `La tarea ${taskId} no existía en ese momento.`, en: `Task ${taskId} did not exist at that point.` });
+    return { ...toTaskView(task, point.at ? new Date(point.at) : new Date()), asOf: point };
+  }
+
+  /** A whole table as it was at an instant: every plan that existed then, with its tasks, replayed from the events. */
+  async mesaStateAt(code: string, at: string) {
+    const mesa = await this.directory.getMesa(code);
+    const { rows } = await this.pool.query(`SELECT id FROM plans WHERE mesa = $1 AND created_at <= $2 ORDER BY created_at, id`, [code, at]);
+    const plans = [];
+    for (const { id } of rows) {
+      const events = await this.store.readStream(planStreamId(id), { until: at });
+      const state = foldPlanFrom(null, events);
+      if (!state) continue;
+      const tasks = [];
+      for (const ref of state.tasks) {
+        const task = foldTask(await this.store.readStream(taskStreamId(ref.taskId), { until: at }));
+        if (task) tasks.push(toTaskView(task, new Date(at)));
+      }
+      plans.push({ ...toPlanView(state), taskStates: tasks, progress: planProgress(state, tasks, at.slice(0, 10)) });
+    }
+    return { mesa: mesa.code, name: mesa.name, at, plans };
   }
 
   /** Replayed from the events: every event recorded at or before `at`, or up to `version`. */
