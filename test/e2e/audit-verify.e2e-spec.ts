@@ -154,6 +154,20 @@ describe('audit: hash-chain verification', () => {
     expect(await failuresOf(erased)).toEqual([[4, 'deleted after checkpoint']]);
   });
 
+  it('signs a scheduled checkpoint when events were recorded since the last one', async () => {
+    const { CheckpointScheduler } = await import('@govflow/audit');
+    const scheduler = app.get(CheckpointScheduler);
+    const before = (await pool.query(`SELECT count(*)::int AS n FROM checkpoints`)).rows[0].n;
+    await planStream();
+    expect(await scheduler.tick()).toBe(true);
+    const latest = (await pool.query(`SELECT count(*)::int AS n, max(last_position)::text AS last FROM checkpoints`)).rows[0];
+    expect(latest.n).toBe(before + 1);
+    const newest = (await pool.query(`SELECT max(position)::text AS p FROM events`)).rows[0].p;
+    // the checkpoint covers every event there was when it was signed
+    expect(BigInt(latest.last)).toBeLessThanOrEqual(BigInt(newest));
+    expect(BigInt(latest.last)).toBeGreaterThan(0n);
+  });
+
   it('reports two swapped events as reordered (and their content no longer matching)', async () => {
     const stream = await planStream();
     // the unique (stream, version) constraint is checked per row: swap through a free version

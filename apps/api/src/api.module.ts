@@ -17,7 +17,7 @@ import { PlansController } from './plans/plans.controller';
 import { TasksController } from './tasks/tasks.controller';
 import { InboxController } from './inbox/inbox.controller';
 import { AuditController } from './audit/audit.controller';
-import { AuditService, CheckpointService, ExportService, SIGNING_KEY, loadSigningKey } from '@govflow/audit';
+import { AuditService, CheckpointScheduler, CheckpointService, ExportService, SIGNING_KEY, loadSigningKey } from '@govflow/audit';
 import { MetricsController } from './operations/metrics.controller';
 import { MetricsService } from './operations/metrics.service';
 import { NotificationsController } from './notifications/notifications.controller';
@@ -65,6 +65,7 @@ export class ApiModule {
         AuditService,
         CheckpointService,
         ExportService,
+        CheckpointScheduler,
         { provide: SIGNING_KEY, useFactory: () => loadSigningKey({ pem: config.signingKey, file: config.signingKeyFile, dataDir: config.dataDir }) },
         { provide: ACTOR_RESOLVER, useFactory: (directory: DirectoryService) => new TokenResolver(directory, config.adminToken), inject: [DirectoryService] },
         { provide: APP_GUARD, useClass: AuthGuard },

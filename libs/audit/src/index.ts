@@ -5,3 +5,4 @@ export * from './signing-key';
 export * from './checkpoint.service';
 export * from './export.service';
 export * from './offline-verifier';
+export * from './checkpoint.scheduler';

@@ -19,6 +19,8 @@ export interface GovflowConfig {
   /** Ed25519 private key (PEM) for checkpoints; unset: GOVFLOW_SIGNING_KEY_FILE, else generated under dataDir. */
   signingKey?: string;
   signingKeyFile?: string;
+  /** Minutes between scheduled checkpoints; 0 turns the schedule off. */
+  checkpointMinutes: number;
   notifications: {
     /** `smtp://host:port` (or smtps://user:pass@host) for e-mail; unset: e-mail channels stay pending until set. */
     smtpUrl?: string;
@@ -94,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GovflowConfig 
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 500),
     signingKey: env.GOVFLOW_SIGNING_KEY || undefined,
     signingKeyFile: env.GOVFLOW_SIGNING_KEY_FILE || undefined,
+    checkpointMinutes: integer(env, 'GOVFLOW_CHECKPOINT_MINUTES', 60, 0, 10_080),
     notifications: {
       smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
       mailFrom: env.GOVFLOW_MAIL_FROM || 'govflow <no-reply@govflow.local>',

@@ -1,0 +1,52 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Pool } from 'pg';
+import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
+import { PG_POOL } from '@govflow/event-store';
+import { CheckpointService } from './checkpoint.service';
+
+/** An arbitrary constant: the advisory lock that lets one API process, of many, sign each scheduled checkpoint. */
+const CHECKPOINT_LOCK = 7_470_123;
+
+/** Signs a checkpoint every GOVFLOW_CHECKPOINT_MINUTES when events were recorded since the last one. */
+@Injectable()
+export class CheckpointScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(CheckpointScheduler.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(GOVFLOW_CONFIG) private readonly config: GovflowConfig,
+    private readonly checkpoints: CheckpointService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.checkpointMinutes === 0) return;
+    this.timer = setInterval(() => void this.tick().catch((error) => this.logger.warn({ err: error }, 'scheduled checkpoint failed')), this.config.checkpointMinutes * 60_000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Signs one if this process holds the lock and the store moved since the last checkpoint. */
+  async tick(): Promise<boolean> {
+    const client = await this.pool.connect();
+    try {
+      const { rows } = await client.query(`SELECT pg_try_advisory_lock($1) AS got`, [CHECKPOINT_LOCK]);
+      if (!rows[0].got) return false;
+      try {
+        const moved = await client.query(
+          `SELECT COALESCE((SELECT max(position) FROM events), 0) > COALESCE((SELECT max(last_position) FROM checkpoints), -1) AS moved`,
+        );
+        if (!moved.rows[0].moved) return false;
+        await this.checkpoints.create();
+        return true;
+      } finally {
+        await client.query(`SELECT pg_advisory_unlock($1)`, [CHECKPOINT_LOCK]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+}
