@@ -6,6 +6,12 @@ import { rebuildPlanAndTaskProjections } from '@govflow/plans/rebuild/rebuild-pr
 import { Pool } from 'pg';
 import { existsSync, readFileSync } from 'node:fs';
 import { verifyExportFile } from '@govflow/audit/offline-verifier';
+import { randomUUID } from 'node:crypto';
+import { BOOTSTRAP_ADMIN, CreateActorRequest, DirectoryCommands, DirectoryService } from '@govflow/directory';
+import { DomainError } from '@govflow/domain';
+import { validateDto } from '@govflow/http';
+import { foldPlanFrom, planStreamId } from '@govflow/plans/plan.repository';
+import { toPlanView } from '@govflow/plans/plan.view';
 
 /**
  * govflow's command line for admins and auditors. Exit codes: 0 ok, 1 failure found,
@@ -15,10 +21,28 @@ const USAGE = `uso / usage: govflow <comando>
 
   migrate               aplica las migraciones pendientes a DATABASE_URL / apply pending migrations to DATABASE_URL
   rebuild-projections   reconstruye planes y tareas desde los eventos / rebuild plans and tasks from the events
+  replay <plan-id> --at <ISO-8601>
+                        el plan tal como estaba en ese momento, desde los eventos / the plan as it was then
+  actors create --name <nombre> --entity <CÓDIGO> --roles official[,auditor,admin]
+                        crea una persona y muestra su token una sola vez / create a person, show the token once
   verify <export.ndjson> --key <public-key.pem>
                         verifica sin base de datos una exportación de auditoría / verify an audit export offline
                         (0 íntegra / intact, 1 alterada / tampered, 2 uso / usage)
   help        esta ayuda / this help`;
+
+function option(argv: string[], name: string): string | undefined {
+  const at = argv.indexOf(name);
+  return at > 0 ? argv[at + 1] : undefined;
+}
+
+async function withStore(databaseUrl: string, work: (store: EventStore, pool: Pool) => Promise<number>): Promise<number> {
+  const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+  try {
+    return await work(new EventStore(pool), pool);
+  } finally {
+    await pool.end();
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
@@ -48,6 +72,41 @@ async function main(argv: string[]): Promise<number> {
         await pool.end();
       }
       return 0;
+    }
+    case 'replay': {
+      const planId = argv[1];
+      const at = option(argv, '--at');
+      const databaseUrl = loadConfig().databaseUrl;
+      if (!planId || !at || Number.isNaN(Date.parse(at)) || !databaseUrl) {
+        console.error('uso / usage: govflow replay <plan-id> --at <ISO-8601>   (DATABASE_URL definido / set)');
+        return 2;
+      }
+      return withStore(databaseUrl, async (store) => {
+        const state = foldPlanFrom(null, await store.readStream(planStreamId(planId), { until: new Date(at).toISOString() }));
+        if (!state) {
+          console.error(`el plan ${planId} no existía en ${at} / did not exist then`);
+          return 1;
+        }
+        console.log(JSON.stringify(toPlanView(state), null, 2));
+        return 0;
+      });
+    }
+    case 'actors': {
+      const databaseUrl = loadConfig().databaseUrl;
+      const roles = option(argv, '--roles')?.split(',');
+      if (argv[1] !== 'create' || !databaseUrl) {
+        console.error('uso / usage: govflow actors create --name <nombre> --entity <CÓDIGO> --roles official[,auditor,admin]   (DATABASE_URL)');
+        return 2;
+      }
+      const request = validateDto(CreateActorRequest, { name: option(argv, '--name'), entity: option(argv, '--entity'), roles });
+      return withStore(databaseUrl, async (store, pool) => {
+        const commands = new DirectoryCommands(store, new DirectoryService(pool));
+        const ctx = { actor: BOOTSTRAP_ADMIN, now: new Date().toISOString(), commandId: randomUUID(), correlationId: 'cli' };
+        const actor = await commands.createActor(request, ctx);
+        console.log(`actor ${actor.id} (${actor.name}, ${actor.entity}, ${actor.roles.join(',')})`);
+        console.log(`token (se muestra una sola vez / shown once): ${actor.token}`);
+        return 0;
+      });
     }
     case 'verify': {
       const file = argv[1];
@@ -83,7 +142,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error) => {
-    console.error(error instanceof Error ? error.message : error);
+    // Domain refusals (a bad field, an unknown institution) are usage errors, said in Spanish first.
+    if (error instanceof DomainError) {
+      const fields = 'errors' in error ? (error as { errors: { field: string; message: { es: string } }[] }).errors : [];
+      console.error([error.text.es, ...fields.map((f) => `  ${f.field}: ${f.message.es}`)].join('\n'));
+    } else console.error(error instanceof Error ? error.message : error);
     process.exit(2);
   },
 );

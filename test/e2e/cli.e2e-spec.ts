@@ -1,0 +1,53 @@
+import { INestApplication } from '@nestjs/common';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import request from 'supertest';
+import { TestTable, bearer, createTable, planBody, startApi } from '../support/app';
+
+const ROOT = join(__dirname, '../..');
+/** The real CLI (apps/cli), run from the sources against the test database. */
+const cli = (args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(process.execPath, ['-r', join(ROOT, 'test/support/register-ts.js'), join(ROOT, 'apps/cli/src/main.ts'), ...args], { cwd: ROOT }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+
+describe('the govflow CLI', () => {
+  let app: INestApplication;
+  let http: ReturnType<typeof request>;
+  let t: TestTable;
+
+  beforeAll(async () => {
+    app = await startApi({ REDIS_URL: undefined });
+    http = request(app.getHttpServer());
+    t = await createTable(app);
+  });
+  afterAll(() => app.close());
+
+  it('creates an actor whose token works once shown, and refuses an unknown institution with exit 2', async () => {
+    const made = await cli(['actors', 'create', '--name', 'Ana Pérez', '--entity', t.members[0], '--roles', 'official']);
+    expect(made.code).toBe(0);
+    const token = /token .*: (\S+)/.exec(made.stdout)![1];
+    await http.get('/v1/entities').set(bearer(token)).expect(200);
+    const bad = await cli(['actors', 'create', '--name', 'X', '--entity', 'NO-SUCH-ONE', '--roles', 'official']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('No existe la institución NO-SUCH-ONE');
+    expect((await cli(['actors', 'create', '--name', 'X', '--entity', t.members[0], '--roles', 'root'])).code).toBe(2);
+  });
+
+  it('replays a plan as it was at a date', async () => {
+    const drafter = bearer(t.tokens[t.members[0]]);
+    const plan = (await http.post('/v1/plans').set(drafter).send(planBody(t)).expect(201)).body;
+    await new Promise((r) => setTimeout(r, 20));
+    const between = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    await http.post(`/v1/plans/${plan.id}/actions/submit`).set(drafter).expect(200);
+    const then = await cli(['replay', plan.id, '--at', between]);
+    expect(then.code).toBe(0);
+    expect(JSON.parse(then.stdout)).toMatchObject({ id: plan.id, status: 'draft', version: 1 });
+    const before = await cli(['replay', plan.id, '--at', '2000-01-01']);
+    expect(before.code).toBe(1);
+    expect((await cli(['replay', plan.id])).code).toBe(2);
+  });
+});
