@@ -1,17 +1,11 @@
 import { INestApplication } from '@nestjs/common';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import request from 'supertest';
 import { ADMIN_TOKEN, TestTable, bearer, createTable, planBody, startApi } from '../support/app';
-
-const ROOT = join(__dirname, '../..');
-const run = (command: string, args: string[]) =>
-  new Promise<{ code: number; stdout: string }>((resolve) =>
-    execFile(command, args, { cwd: ROOT }, (error, stdout) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout })),
-  );
+import { run, runCli } from '../support/processes';
 
 /** Tampering with rows in SQL is caught by GET /v1/audit/verify, with the exact stream, version and reason. */
 describe('audit: hash-chain verification', () => {
@@ -73,7 +67,7 @@ describe('audit: hash-chain verification', () => {
       const script = join(dir, 'verify-export.js');
       writeFileSync(script, /so it\ncannot drift from the format\):\n\n```js\n([\s\S]*?)```/.exec(readme)![1]);
       expect(readFileSync(script, 'utf8').trim().split('\n').length).toBeLessThanOrEqual(40);
-      const cli = (args: string[]) => run(process.execPath, ['-r', join(ROOT, 'test/support/register-ts.js'), join(ROOT, 'apps/cli/src/main.ts'), ...args]);
+      const cli = runCli;
 
       const intactCli = await cli(['verify', file, '--key', key]);
       expect(intactCli.code).toBe(0);

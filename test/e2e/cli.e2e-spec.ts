@@ -1,17 +1,9 @@
 import { INestApplication } from '@nestjs/common';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import request from 'supertest';
 import { TestTable, bearer, createTable, planBody, startApi } from '../support/app';
+import { runCli } from '../support/processes';
 
-const ROOT = join(__dirname, '../..');
-/** The real CLI (apps/cli), run from the sources against the test database. */
-const cli = (args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, ['-r', join(ROOT, 'test/support/register-ts.js'), join(ROOT, 'apps/cli/src/main.ts'), ...args], { cwd: ROOT }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    ),
-  );
+const cli = runCli;
 
 describe('the govflow CLI', () => {
   let app: INestApplication;

@@ -1,6 +1,6 @@
 import { SetMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ValidateBy, ValidationOptions } from 'class-validator';
-import { Actor, ActorRole } from '@govflow/domain';
+import { Actor, ActorRole, isCalendarDate } from '@govflow/domain';
 
 export const CODE_PATTERN = /^[A-Z0-9][A-Z0-9_-]{1,39}$/;
 
@@ -24,25 +24,9 @@ export const RequireRoles = (...roles: ActorRole[]) => SetMetadata(REQUIRED_ROLE
 /** The authenticated actor, set by the auth guard. */
 export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor => ctx.switchToHttp().getRequest().actor);
 
-const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** A real calendar date, YYYY-MM-DD. */
+/** A real calendar date, YYYY-MM-DD (the domain's rule). */
 export function IsIsoDate(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isIsoDate',
-      validator: {
-        validate: (v) => {
-          const m = typeof v === 'string' ? CALENDAR_DATE.exec(v) : null;
-          if (!m) return false;
-          const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-          const date = new Date(Date.UTC(y, mo - 1, d));
-          return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
-        },
-      },
-    },
-    options,
-  );
+  return ValidateBy({ name: 'isIsoDate', validator: { validate: (v) => typeof v === 'string' && isCalendarDate(v) } }, options);
 }
 
 /** An ISO-8601 date or instant (2024-10-15, 2024-10-15T12:00:00.000Z, with an offset). */

@@ -16,3 +16,4 @@ export * from './act-on-task/task-action.request.dto';
 export * from './timers/task-timer.scheduler';
 export * from './progress/progress.service';
 export * from './rebuild/rebuild-projections';
+export * from './act-on-task/task-recording';

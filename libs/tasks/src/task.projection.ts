@@ -13,7 +13,5 @@ export async function upsertTask(db: Queryable, task: TaskState): Promise<void> 
   );
 }
 
-/** Statuses in which a task still waits for its institution: past its due date, it is overdue. */
-export const PENDING_TASK_STATUSES = ['assigned', 'in_progress', 'returned', 'blocked'] as const;
 /** Statuses that count as done when a plan is completed. */
 export const DONE_TASK_STATUSES = ['validated', 'cancelled'] as const;

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
-import { NotFound, TaskState } from '@govflow/domain';
+import { NotFound, PENDING_TASK_STATUSES, TaskState, isPendingTask } from '@govflow/domain';
 import { PG_POOL } from '@govflow/event-store';
-import { DONE_TASK_STATUSES, PENDING_TASK_STATUSES } from './task.projection';
+import { DONE_TASK_STATUSES } from './task.projection';
 
 export interface TaskView {
   id: string;
@@ -49,7 +49,7 @@ export function toTaskView(task: TaskState, now: Date = new Date()): TaskView {
     leadEntity: task.leadEntity,
     status: task.status,
     dueDate: task.dueDate,
-    overdue: (PENDING_TASK_STATUSES as readonly string[]).includes(task.status) && task.dueDate < today(now),
+    overdue: isPendingTask(task.status) && task.dueDate < today(now),
     ...(task.progress ? { progress: task.progress } : {}),
     ...(task.evidence ? { evidence: task.evidence } : {}),
     ...(task.blockReason ? { blockReason: task.blockReason } : {}),

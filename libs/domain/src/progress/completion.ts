@@ -1,5 +1,5 @@
 import { PlanState } from '../plan/plan.types';
-import { CompletionLevel, TaskState } from '../task/task.types';
+import { CompletionLevel, TaskState, isPendingTask } from '../task/task.types';
 
 /**
  * Progress on the OGP/IRM completion scale, derived from validated tasks. A milestone is
@@ -27,8 +27,6 @@ export interface ProgressCounts {
   blocked: number;
 }
 
-const PENDING = ['assigned', 'in_progress', 'returned', 'blocked'];
-
 export function countTasks(tasks: Pick<TaskState, 'status' | 'dueDate'>[], today: string): ProgressCounts {
   const counted = tasks.filter((t) => t.status !== 'cancelled');
   const validated = counted.filter((t) => t.status === 'validated').length;
@@ -36,7 +34,7 @@ export function countTasks(tasks: Pick<TaskState, 'status' | 'dueDate'>[], today
     level: levelOf(validated, counted.length),
     milestones: counted.length,
     validated,
-    overdue: counted.filter((t) => PENDING.includes(t.status) && t.dueDate < today).length,
+    overdue: counted.filter((t) => isPendingTask(t.status) && t.dueDate < today).length,
     blocked: counted.filter((t) => t.status === 'blocked').length,
   };
 }
@@ -62,7 +60,7 @@ export function planProgress(plan: Pick<PlanState, 'content'>, tasks: TaskFacts[
           entity: task?.entity ?? m.responsibleEntity ?? c.leadEntity,
           status: task?.status ?? null,
           level: milestoneLevel(task),
-          overdue: Boolean(task && PENDING.includes(task.status) && task.dueDate < today),
+          overdue: Boolean(task && isPendingTask(task.status) && task.dueDate < today),
         };
       }),
     };

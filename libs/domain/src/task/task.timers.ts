@@ -1,4 +1,4 @@
-import { TaskNewEvent, TaskState } from './task.types';
+import { TaskNewEvent, TaskState, isPendingTask } from './task.types';
 
 export type TimerKind = 'reminder-7-days' | 'reminder-due-date' | 'escalation-15-days';
 
@@ -17,11 +17,9 @@ export function timersFor(dueDate: string): { kind: TimerKind; dueAt: Date }[] {
   ];
 }
 
-const PENDING: TaskState['status'][] = ['assigned', 'in_progress', 'returned', 'blocked'];
-
 /** What a timer records when it fires: nothing once the task is delivered, validated or cancelled. */
 export function decideTimer(task: TaskState, kind: TimerKind, now: Date): TaskNewEvent[] {
-  if (!PENDING.includes(task.status)) return [];
+  if (!isPendingTask(task.status)) return [];
   // A reminder that comes too late (a plan recorded after the fact) has nothing useful to say.
   const dueDay = Date.parse(`${task.dueDate}T00:00:00Z`);
   if (kind === 'reminder-7-days' && now.getTime() >= dueDay) return [];

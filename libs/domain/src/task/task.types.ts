@@ -1,6 +1,10 @@
 export const TASK_STATES = ['assigned', 'in_progress', 'delivered', 'validated', 'returned', 'blocked', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATES)[number];
 
+/** Statuses in which a task still waits for its institution: past its due date, it is overdue. */
+export const PENDING_TASK_STATUSES: readonly TaskStatus[] = ['assigned', 'in_progress', 'returned', 'blocked'];
+export const isPendingTask = (status: TaskStatus): boolean => PENDING_TASK_STATUSES.includes(status);
+
 export const COMPLETION_LEVELS = ['not_started', 'limited', 'substantial', 'complete'] as const;
 export type CompletionLevel = (typeof COMPLETION_LEVELS)[number];
 

@@ -26,7 +26,7 @@ import { PlanView } from '../plan.view';
 import { appendToPlan } from '../plan.projection';
 import { PlanRepository, definitionOf } from '../plan.repository';
 import { PlanActionRequest } from './plan-action.request.dto';
-import { planTaskTimers } from '../timers/task-timer.scheduler';
+import { planTaskTimers } from '../act-on-task/task-recording';
 import { ActOnPlanCommand } from './act-on-plan.command';
 
 /**

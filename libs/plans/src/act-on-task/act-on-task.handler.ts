@@ -1,24 +1,18 @@
 import { Logger } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
-import { NotFound, TaskRecordedEvent, TaskState, allowedTaskActions, checkTaskAccess, checkTaskInput, decideTask, evolveTask, isTaskAction, taskStreamId } from '@govflow/domain';
+import { NotFound, allowedTaskActions, checkTaskAccess, checkTaskInput, decideTask, isTaskAction, taskStreamId } from '@govflow/domain';
 import { DirectoryService } from '@govflow/directory';
-import { EventStore, envelope } from '@govflow/event-store';
+import { EventStore } from '@govflow/event-store';
 import { checkIfMatch, etagOf, validateDto } from '@govflow/http';
-import { OutboxSignal, recordNotifications, taskFacts } from '@govflow/notifications';
-import { TaskView, toTaskView, upsertTask } from '@govflow/tasks';
+import { OutboxSignal } from '@govflow/notifications';
+import { TaskView, toTaskView } from '@govflow/tasks';
 import { commandContext, plain } from '../command-meta';
 import { IdempotencyStore } from '../idempotency';
 import { PlanRepository } from '../plan.repository';
 import { ActOnTaskCommand } from './act-on-task.command';
-import { planTaskTimers } from '../timers/task-timer.scheduler';
+import { appendToTask, foldTask, taskNotFound } from './task-recording';
 import { TaskActionRequest } from './task-action.request.dto';
-
-export const taskNotFound = (id: string) => new NotFound({ es: `No existe la tarea ${id}.`, en: `There is no task ${id}.` });
-
-export function foldTask(events: { type: string }[], from: TaskState | null = null): TaskState | null {
-  return events.reduce<TaskState | null>((s, e) => evolveTask(s, e as TaskRecordedEvent), from);
-}
 
 /** load -> who may (403) -> what the request carries (400) -> If-Match (412) -> decide (409) -> one transaction. */
 @CommandHandler(ActOnTaskCommand)
@@ -50,18 +44,10 @@ export class ActOnTaskHandler implements ICommandHandler<ActOnTaskCommand> {
       const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
       let outboxRows = 0;
       const answer = await this.store.transaction(async (tx) => {
-        const appended = await tx.append({
-          streamId: taskStreamId(taskId),
-          streamType: 'task',
-          expectedVersion: task.version,
-          expectedHead: events[events.length - 1].hash,
-          events: envelope(decided, ctx),
-        });
-        const after = foldTask(appended.events, task)!;
-        await upsertTask(tx, after);
-        if (after.dueDate !== task.dueDate) await planTaskTimers(tx, taskId, after.dueDate);
         const { state: plan } = await this.plans.load(task.planId);
-        outboxRows = (await recordNotifications(tx, appended.events.map((event) => ({ event, facts: taskFacts(event, after, plan, mesa) })))).outbox;
+        const recorded = await appendToTask(tx, { task, head: events[events.length - 1].hash }, decided, ctx, { plan, mesa });
+        const after = recorded.after;
+        outboxRows = recorded.outbox;
         const view = { ...toTaskView(after, meta.now), allowedActions: allowedTaskActions(after, decision) };
         const answer = { status: 200, body: view, etag: etagOf(after.version) };
         await record(tx, answer);

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
 import { Actor, NotFound, PlanState, ValidationFailed, planProgress, taskStreamId } from '@govflow/domain';
 import { toTaskView } from '@govflow/tasks';
-import { foldTask, taskNotFound } from '../act-on-task/act-on-task.handler';
+import { foldTask, taskNotFound } from '../act-on-task/task-recording';
 import { DirectoryService } from '@govflow/directory';
 import { EventStore, PG_POOL } from '@govflow/event-store';
 import { viewFor } from '../command-meta';

@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Actor, TimerKind, decideTimer, taskStreamId, timersFor } from '@govflow/domain';
+import { Actor, TimerKind, decideTimer, taskStreamId } from '@govflow/domain';
 import { DirectoryService } from '@govflow/directory';
-import { EventStore, EventStoreTransaction, envelope } from '@govflow/event-store';
-import { OutboxSignal, recordNotifications, taskFacts } from '@govflow/notifications';
-import { upsertTask } from '@govflow/tasks';
-import { foldTask } from '../act-on-task/act-on-task.handler';
+import { EventStore } from '@govflow/event-store';
+import { OutboxSignal } from '@govflow/notifications';
+import { appendToTask, foldTask } from '../act-on-task/task-recording';
 import { PlanRepository } from '../plan.repository';
 
 /** The time, injectable: tests drive timers with their own clock instead of waiting. */
@@ -18,18 +17,6 @@ export const systemClock: Clock = { now: () => new Date() };
 /** Who records timer events. */
 export const TIMER_ACTOR: Actor = { id: 'govflow-timers', name: 'Temporizador de govflow', entity: null, roles: [] };
 
-/** Plans (or re-plans, when the due date changes) a task's timers, inside the caller's transaction. */
-export async function planTaskTimers(tx: EventStoreTransaction, taskId: string, dueDate: string): Promise<void> {
-  const timers = timersFor(dueDate);
-  await tx.query(
-    `INSERT INTO task_timers (task_id, kind, due_at) SELECT $1, k, d FROM unnest($2::text[], $3::timestamptz[]) AS t(k, d)
-     ON CONFLICT (task_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at,
-       fired_at = CASE WHEN task_timers.due_at = EXCLUDED.due_at THEN task_timers.fired_at ELSE NULL END`,
-    [taskId, timers.map((t) => t.kind), timers.map((t) => t.dueAt.toISOString())],
-  );
-}
-
-/** One indexed look-up per pass: cheap enough to keep reminders within seconds of their time. */
 const PASS_MS = 5_000;
 
 /**
@@ -77,17 +64,8 @@ export class TaskTimerScheduler implements OnApplicationBootstrap, OnApplication
           const decided = decideTimer(task, kind, now);
           if (decided.length > 0) {
             const ctx = { actor: TIMER_ACTOR, now: now.toISOString(), commandId: randomUUID(), correlationId: `timer:${kind}` };
-            const appended = await tx.append({
-              streamId: taskStreamId(taskId),
-              streamType: 'task',
-              expectedVersion: task.version,
-              expectedHead: stream[stream.length - 1].hash,
-              events: envelope(decided, ctx),
-            });
-            const after = foldTask(appended.events, task)!;
-            await upsertTask(tx, after);
             const [mesa, { state: plan }] = await Promise.all([this.directory.getMesa(task.mesa), this.plans.load(task.planId)]);
-            wrote = (await recordNotifications(tx, appended.events.map((event) => ({ event, facts: taskFacts(event, after, plan, mesa) })))).outbox;
+            wrote = (await appendToTask(tx, { task, head: stream[stream.length - 1].hash }, decided, ctx, { plan, mesa })).outbox;
           }
         }
         await tx.query(`UPDATE task_timers SET fired_at = $3 WHERE task_id = $1 AND kind = $2`, [taskId, kind, now.toISOString()]);
