@@ -211,7 +211,7 @@ export async function closedLoop(
 /** Ends the script: exit 0 after main resolves, 1 (with the error) if it throws. */
 export function runBench(main: () => Promise<void>): void {
   main().then(
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (error) => {
       console.error(error);
       process.exit(1);

@@ -1,12 +1,19 @@
 /**
- * Notifications end to end: committed command -> outbox -> relay -> BullMQ -> one worker
- * process -> signed webhook received on loopback (in its own process), side by side with a
- * bare BullMQ add-and-process loop on the same Redis. Prints figures; asserts nothing.
+ * Notifications end to end, side by side with a bare BullMQ add-and-process loop on the same
+ * Redis (same concurrency, no-op processor). Real path: commands committed through the command
+ * bus write outbox rows; the relay (in this process, as in the API) claims them and enqueues
+ * BullMQ jobs; one worker process delivers signed webhooks to a receiver in its own process.
  *
- *   npm run bench:notifications -- [--notifications 16000] [--rate 1000] [--seconds 5]
+ *   npm run bench:notifications -- [--runs 3] [--notifications 16000] [--rate 1000] [--seconds 5]
+ *                                  [--concurrency 128] [--smoke] [--json FILE] [--cpu-prof]
  *
- * Uses DATABASE_URL's server (a fresh database is created and dropped) or embedded PostgreSQL,
- * and REDIS_URL (default redis://127.0.0.1:6379) under a prefix of its own.
+ * Three measures per run:
+ *  - pipeline: the commands are committed first while the relay is paused; the clock starts when
+ *    it resumes and stops at the last webhook received: outbox -> relay -> BullMQ -> worker ->
+ *    receiver, the same add-and-process work as the baseline plus PostgreSQL and HTTP;
+ *  - with commands: the clock starts at the first command and the commands (16 in flight) commit
+ *    on the same two cores while the pipeline delivers;
+ *  - latency: commands paced to --rate notifications/s for --seconds; commit-to-delivery.
  */
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -15,32 +22,34 @@ import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { CommandBus } from '@nestjs/cqrs';
 import { loadConfig } from '@govflow/config';
-import { createDatabase, databaseUrl, dropDatabase, runMigrations, startEmbeddedPostgres } from '@govflow/database';
 import { Actor } from '@govflow/domain';
 import { BOOTSTRAP_ADMIN, DirectoryCommands } from '@govflow/directory';
-import { ChannelsService, redisConnection } from '@govflow/notifications';
+import { ChannelsService, NOTIFICATION_QUEUE, OutboxRelay, redisConnection } from '@govflow/notifications';
 import { ActOnPlanCommand, CommandMeta, OpenPlanCommand } from '@govflow/plans';
 import { createApiApp } from '../apps/api/src/app.factory';
+import { BenchRow, ROOT, benchArgs, benchDatabase, report, row, runBench } from './harness';
 
-const ROOT = join(__dirname, '..');
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const TOTAL = arg('notifications', 16000);
-const RATE = arg('rate', 1000);
-const SECONDS = arg('seconds', 5);
 const MEMBERS = 15; // + coordinator = 16 institutions told of each withdrawal
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function startReceiver(): Promise<{ child: ChildProcess; url: string; stats: (reset?: boolean) => Promise<any> }> {
+interface ReceiverStats {
+  received: number;
+  unique: number;
+  first: number;
+  last: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+async function startReceiver(): Promise<{ child: ChildProcess; url: string; stats: (reset?: boolean) => Promise<ReceiverStats> }> {
   const child = spawn(process.execPath, [join(__dirname, 'webhook-receiver.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port: number = await new Promise((ok) => child.stdout!.once('data', (d) => ok(JSON.parse(String(d)).port)));
   const base = `http://127.0.0.1:${port}`;
-  return { child, url: `${base}/hook`, stats: async (reset = false) => (await fetch(`${base}/${reset ? 'reset' : 'stats'}`)).json() };
+  return { child, url: `${base}/hook`, stats: async (reset = false) => (await fetch(`${base}/${reset ? 'reset' : 'stats'}`)).json() as Promise<ReceiverStats> };
 }
 
-/** Baseline: BullMQ alone, adding N jobs while one worker (same concurrency) processes them with a no-op. */
+/** Baseline: BullMQ alone, adding n jobs (bulks of 500) while one worker at the same concurrency processes them with a no-op. */
 async function bareBullmq(redisUrl: string, prefix: string, n: number, concurrency: number): Promise<number> {
   const connection = redisConnection(redisUrl);
   const queue = new Queue('bare', { connection, prefix });
@@ -63,30 +72,39 @@ async function bareBullmq(redisUrl: string, prefix: string, n: number, concurren
 }
 
 async function main(): Promise<void> {
+  const args = benchArgs();
+  const total = args.number('notifications', args.smoke ? 320 : 16000);
+  const rate = args.number('rate', args.smoke ? 200 : 1000);
+  const seconds = args.number('seconds', args.smoke ? 1 : 5);
+  const concurrency = args.number('concurrency', 128);
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const stamp = Date.now();
-  const prefix = `bench_${stamp}`;
-  let serverUrl = process.env.DATABASE_URL;
-  const embedded = serverUrl ? undefined : await startEmbeddedPostgres({ dataDir: join(ROOT, '.data/bench-postgres') });
-  serverUrl ??= embedded!.url;
-  const dbName = `govflow_bench_${stamp}`;
-  await createDatabase(serverUrl, dbName);
-  const dbUrl = databaseUrl(serverUrl, dbName);
-  await runMigrations(dbUrl);
+  const prefix = `bench_${Date.now()}`;
+  const db = await benchDatabase('notifications');
   const receiver = await startReceiver();
-  const concurrency = arg('concurrency', 64);
-  const env = { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: redisUrl, GOVFLOW_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', NOTIFY_CONCURRENCY: String(concurrency) };
+  const env = {
+    ...process.env,
+    DATABASE_URL: db.url,
+    REDIS_URL: redisUrl,
+    GOVFLOW_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    NOTIFY_CONCURRENCY: String(concurrency),
+  };
   const config = { ...loadConfig(env), adminToken: 'bench-admin-token-0000', logLevel: 'silent' as const };
-  const app = await createApiApp(config, dbUrl);
+  const app = await createApiApp(config, db.url);
   await app.init();
-  const profile = process.argv.includes('--cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, '.data/profiles')] : [];
-  const startWorker = () => spawn(process.execPath, [...profile, '-r', join(ROOT, 'test/support/register-ts.js'), join(ROOT, 'apps/worker/src/main.ts')], { cwd: ROOT, env, stdio: 'inherit' });
-  let worker = startWorker();
+  const profile = args.flag('cpu-prof') ? ['--cpu-prof', '--cpu-prof-dir', join(ROOT, '.data/profiles')] : [];
+  const worker = spawn(process.execPath, [...profile, '-r', join(ROOT, 'test/support/register-ts.js'), join(ROOT, 'apps/worker/src/main.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: 'inherit',
+  });
 
   try {
     // A table of 16 institutions, each with a webhook to the receiver.
     const directory = app.get(DirectoryCommands);
     const channels = app.get(ChannelsService);
+    const relay = app.get(OutboxRelay);
     const ctx = () => ({ actor: BOOTSTRAP_ADMIN, now: new Date().toISOString(), commandId: randomUUID(), correlationId: 'bench' });
     const codes = ['COORD', 'REVIEW', ...Array.from({ length: MEMBERS - 1 }, (_, i) => `MEMBER${i + 1}`)];
     for (const code of codes) {
@@ -116,6 +134,9 @@ async function main(): Promise<void> {
       return ids;
     };
     const withdraw = (id: string) => bus.execute(new ActOnPlanCommand(id, 'withdraw', { rationale: 'prueba de carga' }, undefined, meta(coordinatorActor)));
+    const withdrawAll = async (ids: string[]) => {
+      for (let i = 0; i < ids.length; i += 16) await Promise.all(ids.slice(i, i + 16).map(withdraw));
+    };
     const waitFor = async (n: number, timeoutMs: number) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -124,78 +145,110 @@ async function main(): Promise<void> {
         await sleep(20);
       }
     };
-
-    console.log(`\nnotifications benchmark: ${TOTAL} notifications (${perCommand} per command), worker concurrency ${concurrency}`);
-    const bareRate = await bareBullmq(redisUrl, prefix, TOTAL, concurrency);
-
-    // Throughput: commit commands as fast as 16 in flight allow; time until the receiver has every notification.
-    const commands = Math.ceil(TOTAL / perCommand);
-    const plans = await openPlans(commands);
-    await sleep(1000); // the worker is up and idle
-    await receiver.stats(true);
-    const started = Date.now();
-    for (let i = 0; i < plans.length; i += 16) await Promise.all(plans.slice(i, i + 16).map(withdraw));
-    const committed = Date.now();
+    const commands = Math.ceil(total / perCommand);
     const expected = commands * perCommand;
-    const s1 = await waitFor(expected, 120_000);
-    const seconds = (s1.last - started) / 1000;
-    const rate = s1.unique / seconds;
+    const missing: string[] = [];
+    const check = (what: string, s: ReceiverStats, n: number) => {
+      if (s.unique < n) missing.push(`${what}: received ${s.unique} of ${n}`);
+    };
 
-    // Drain: everything committed and enqueued first, then one worker starts: its own delivery rate.
-    worker.kill('SIGTERM');
-    await new Promise((ok) => worker.once('exit', ok));
-    const drainPlans = await openPlans(commands);
-    await receiver.stats(true);
-    for (let i = 0; i < drainPlans.length; i += 16) await Promise.all(drainPlans.slice(i, i + 16).map(withdraw));
-    const relayQueue = new Queue('govflow-notifications', { connection: redisConnection(redisUrl), prefix });
-    for (let i = 0; i < 600 && (await relayQueue.getWaitingCount()) < expected; i++) await sleep(50);
-    await relayQueue.close();
-    worker = startWorker();
-    const s3 = await waitFor(expected, 120_000);
-    const drainRate = s3.unique / ((s3.last - s3.first) / 1000);
+    console.log(`notifications benchmark: ${expected} notifications (${perCommand} per command), one worker at concurrency ${concurrency}, ${args.runs} run(s)`);
+    const bare: number[] = [];
+    const pipeline: number[] = [];
+    const withCommands: number[] = [];
+    const committing: number[] = [];
+    const p50: number[] = [];
+    const p99: number[] = [];
+    for (let run = 0; run < args.runs; run++) {
+      bare.push(await bareBullmq(redisUrl, prefix, expected, concurrency));
 
-    // Latency at a fixed rate: commands paced to RATE notifications/s for SECONDS.
-    const pacedCommands = Math.ceil((RATE * SECONDS) / perCommand);
-    const paced = await openPlans(pacedCommands);
-    await receiver.stats(true);
-    const interval = (1000 * perCommand) / RATE;
-    const t0 = Date.now();
-    const inflight: Promise<unknown>[] = [];
-    for (let i = 0; i < paced.length; i++) {
-      const due = t0 + i * interval;
-      if (due > Date.now()) await sleep(due - Date.now());
-      inflight.push(withdraw(paced[i]));
+      // Pipeline: everything committed (relay paused), then relay + worker + receiver.
+      const plansA = await openPlans(commands);
+      await relay.pause();
+      await withdrawAll(plansA);
+      await receiver.stats(true);
+      const resumed = Date.now();
+      relay.resume();
+      const a = await waitFor(expected, 120_000);
+      check('pipeline', a, expected);
+      pipeline.push(a.unique / ((a.last - resumed) / 1000));
+
+      // With commands committing on the same cores.
+      const plansB = await openPlans(commands);
+      await sleep(500);
+      await receiver.stats(true);
+      const started = Date.now();
+      await withdrawAll(plansB);
+      committing.push((commands * perCommand) / ((Date.now() - started) / 1000));
+      const b = await waitFor(expected, 120_000);
+      check('with commands', b, expected);
+      withCommands.push(b.unique / ((b.last - started) / 1000));
+
+      // Latency at a fixed rate.
+      const pacedCommands = Math.ceil((rate * seconds) / perCommand);
+      const paced = await openPlans(pacedCommands);
+      await sleep(500);
+      await receiver.stats(true);
+      const interval = (1000 * perCommand) / rate;
+      const t0 = Date.now();
+      const inflight: Promise<unknown>[] = [];
+      for (let i = 0; i < paced.length; i++) {
+        const due = t0 + i * interval;
+        if (due > Date.now()) await sleep(due - Date.now());
+        inflight.push(withdraw(paced[i]));
+      }
+      await Promise.all(inflight);
+      const c = await waitFor(paced.length * perCommand, 60_000);
+      check('paced', c, paced.length * perCommand);
+      p50.push(c.p50);
+      p99.push(c.p99);
     }
-    await Promise.all(inflight);
-    const s2 = await waitFor(paced.length * perCommand, 60_000);
 
-    const row = (k: string, v: string) => console.log(`  ${k.padEnd(58)} ${v}`);
-    console.log('\n  measure'.padEnd(61) + 'figure');
-    row('bare BullMQ add-and-process loop (jobs/s)', bareRate.toFixed(0));
-    row('govflow: committed command -> webhook received (notifications/s)', rate.toFixed(0));
-    row('  ratio govflow / bare BullMQ (target >= 0.5)', (rate / bareRate).toFixed(2));
-    row('  commands committed (withdrawals/s)', (commands / ((committed - started) / 1000)).toFixed(0));
-    row('  received / expected (unique)', `${s1.unique} / ${expected} (duplicates ${s1.received - s1.unique})`);
-    row('one worker draining a committed backlog (notifications/s)', drainRate.toFixed(0));
-    row('  ratio drain / bare BullMQ', (drainRate / bareRate).toFixed(2));
-    row(`latency at ${RATE}/s for ${SECONDS}s: p50 / p99 / max commit-to-delivery (ms)`, `${s2.p50} / ${s2.p99} / ${s2.max}`);
-    row('  received / expected', `${s2.unique} / ${paced.length * perCommand}`);
+    const baseline = { name: 'bare BullMQ', runs: bare };
+    const rows: BenchRow[] = [
+      row({ scenario: 'notifications', measure: 'bare BullMQ add-and-process', unit: 'jobs/s', runs: bare }),
+      row({
+        scenario: 'notifications',
+        measure: 'pipeline: committed outbox -> webhook received',
+        unit: 'notifications/s',
+        runs: pipeline,
+        baseline,
+        target: '>= 3,000/s and >= 0.5x',
+        goal: { ratioAtLeast: 0.5, atLeast: 3000 },
+      }),
+      row({
+        scenario: 'notifications',
+        measure: 'same, while the commands commit on the same cores',
+        unit: 'notifications/s',
+        runs: withCommands,
+        baseline,
+        target: '>= 3,000/s and >= 0.5x',
+        goal: { ratioAtLeast: 0.5, atLeast: 3000 },
+      }),
+      row({ scenario: 'notifications', measure: '  the commands themselves (16 in flight)', unit: 'notifications committed/s', runs: committing }),
+      row({ scenario: 'notifications', measure: `commit-to-delivery p50 at ${rate}/s`, unit: 'ms', runs: p50, higherIsBetter: false }),
+      row({
+        scenario: 'notifications',
+        measure: `commit-to-delivery p99 at ${rate}/s`,
+        unit: 'ms',
+        runs: p99,
+        higherIsBetter: false,
+        target: '< 1,000 ms',
+        goal: { atMost: 999 },
+      }),
+    ];
+    report(args, rows, missing.length ? [`INCOMPLETE: ${missing.join('; ')}`] : [`every notification arrived in every run (${expected} per throughput run)`]);
+    if (missing.length) process.exitCode = 1;
   } finally {
     worker.kill('SIGTERM');
+    await new Promise((ok) => (worker.exitCode === null ? worker.once('exit', ok) : ok(null)));
     await app.close();
     receiver.child.kill();
-    const cleanup = new Queue('govflow-notifications', { connection: redisConnection(redisUrl), prefix });
+    const cleanup = new Queue(NOTIFICATION_QUEUE, { connection: redisConnection(redisUrl), prefix });
     await cleanup.obliterate({ force: true }).catch(() => undefined);
     await cleanup.close();
-    await dropDatabase(serverUrl, dbName).catch(() => undefined);
-    await embedded?.stop();
+    await db.drop();
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -4,6 +4,15 @@ import { Notifications1732406520000 } from './1732406520000-Notifications';
 import { DeliveredBy1732406580000 } from './1732406580000-DeliveredBy';
 import { TaskTimers1732406640000 } from './1732406640000-TaskTimers';
 import { Checkpoints1732406700000 } from './1732406700000-Checkpoints';
+import { OutboxLeaseIndex1732406770000 } from './1732406770000-OutboxLeaseIndex';
 
 /** Every migration, in order. Listed explicitly so the same array works compiled and in tests. */
-export const MIGRATIONS = [EventStore1732406400000, Projections1732406460000, Notifications1732406520000, DeliveredBy1732406580000, TaskTimers1732406640000, Checkpoints1732406700000];
+export const MIGRATIONS = [
+  EventStore1732406400000,
+  Projections1732406460000,
+  Notifications1732406520000,
+  DeliveredBy1732406580000,
+  TaskTimers1732406640000,
+  Checkpoints1732406700000,
+  OutboxLeaseIndex1732406770000,
+];

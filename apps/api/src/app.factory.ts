@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,9 +8,16 @@ import { deferredJsonBody } from '@govflow/http';
 import { ApiModule } from './api.module';
 import { mountQueueDashboard } from './operations/queue-dashboard';
 
+export interface ApiAppOptions {
+  /** More controllers, served with the API's own guard, pipe, filter and logger (the benchmarks' no-I/O endpoint). */
+  controllers?: Type<unknown>[];
+}
+
 /** The HTTP API, configured the same way for `npm start` and for the end-to-end tests. */
-export async function createApiApp(config: GovflowConfig, databaseUrl: string): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config, databaseUrl), {
+export async function createApiApp(config: GovflowConfig, databaseUrl: string, options: ApiAppOptions = {}): Promise<INestApplication> {
+  const api = ApiModule.forRoot(config, databaseUrl);
+  const root = options.controllers?.length ? { ...api, controllers: [...(api.controllers ?? []), ...options.controllers] } : api;
+  const app = await NestFactory.create<NestExpressApplication>(root, {
     bodyParser: false,
     bufferLogs: true,
   });

@@ -6,15 +6,23 @@ import { Pool } from 'pg';
  * still pending (its process died, or Redis lost its job) is claimed again.
  */
 export async function claimDueOutbox(pool: Pool, limit: number, leaseMs: number): Promise<string[]> {
+  // Two index ranges (outbox_to_enqueue, outbox_leased), then the rows by primary key: the
+  // claim costs the same whether the outbox holds a thousand rows or millions.
   const { rows } = await pool.query<{ id: string }>(
-    `UPDATE outbox SET enqueued_at = now()
-      WHERE id IN (
-        SELECT id FROM outbox
-         WHERE status = 'pending' AND next_attempt_at <= now()
-           AND (enqueued_at IS NULL OR enqueued_at < now() - ($2::int * interval '1 millisecond'))
-         ORDER BY next_attempt_at
-         LIMIT $1
-         FOR UPDATE SKIP LOCKED)
+    `WITH fresh AS (
+       SELECT id FROM outbox
+        WHERE status = 'pending' AND enqueued_at IS NULL AND next_attempt_at <= now()
+        ORDER BY next_attempt_at
+        LIMIT $1
+        FOR UPDATE SKIP LOCKED),
+     expired AS (
+       SELECT id FROM outbox
+        WHERE status = 'pending' AND enqueued_at < now() - ($2::int * interval '1 millisecond')
+        ORDER BY enqueued_at
+        LIMIT greatest($1 - (SELECT count(*) FROM fresh), 0)
+        FOR UPDATE SKIP LOCKED)
+     UPDATE outbox SET enqueued_at = now()
+      WHERE id = ANY(ARRAY(SELECT id FROM fresh UNION ALL SELECT id FROM expired))
       RETURNING id`,
     [limit, leaseMs],
   );

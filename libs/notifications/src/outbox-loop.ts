@@ -17,6 +17,7 @@ export class OutboxLoop {
   ) {}
 
   start(): void {
+    if (this.running) return;
     this.running = true;
     this.signal.on('written', this.onWritten);
     this.loop = this.run();

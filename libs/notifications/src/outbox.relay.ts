@@ -55,6 +55,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     await this.queue.close();
   }
 
+  /** Stops moving rows (they wait, committed, in the outbox) until resume(): for maintenance and the benchmarks. */
+  pause(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  resume(): void {
+    this.loop.start();
+  }
+
   /** One pass: claim due rows and enqueue them. Returns how many were enqueued. */
   async relayOnce(): Promise<number> {
     // A job still pending a lease after it was enqueued is enqueued again (Redis restarted or

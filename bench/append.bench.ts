@@ -1,0 +1,227 @@
+/**
+ * The two append scenarios, 16 concurrent writers each, against the same PostgreSQL:
+ *
+ *   1. one event per transaction, a new stream each: govflow's EventStore vs pgbench one-row
+ *      INSERT transactions into a table shaped like `events`, and vs emmett-postgresql's
+ *      appendToStream on a fresh stream (in a schema of its own, same database);
+ *   2. one event per transaction onto existing streams with the expected version and head:
+ *      govflow vs the same pgbench figure.
+ *
+ *   node -r ./test/support/register-ts.js bench/append.bench.ts [--runs 3] [--seconds 8] [--smoke] [--json FILE]
+ *
+ * Each run measures every contender for the same fixed time, in an order that rotates from run
+ * to run so that none always goes first; the table shows medians over the runs.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Pool } from 'pg';
+import { getPostgreSQLEventStore, PostgresEventStore } from '@event-driven-io/emmett-postgresql';
+import { Actor } from '@govflow/domain';
+import { CommandContext, envelope, EventStore } from '@govflow/event-store';
+import { benchArgs, benchDatabase, BenchRow, closedLoop, pgbench, report, row, runBench } from './harness';
+
+const WRITERS = 16;
+/** Existing streams each writer owns in scenario 2; no two writers ever share one. */
+const STREAMS_PER_WRITER = 8;
+
+const DRAFTER: Actor = { id: 'minfin-1', name: 'Funcionario 1 de MINFIN', entity: 'MINFIN', roles: ['official'] };
+
+/** A plan's content as a drafter writes it: what makes `plan.opened` a few hundred bytes. */
+const CONTENT = {
+  title: 'Plan de acción de la Mesa de Transformación Digital 2024',
+  objective: 'Un Estado que atiende en línea, seguro y para todos.',
+  commitments: [
+    {
+      ref: 'C1',
+      title: 'Ventanilla única de trámites en línea',
+      leadEntity: 'MINFIN',
+      supportEntities: ['SIT', 'PGN'],
+      milestones: [
+        { ref: 'H1', title: 'Catálogo de trámites publicado', dueDate: '2024-11-30' },
+        { ref: 'H2', title: 'Diez trámites piloto en línea', dueDate: '2025-03-31', responsibleEntity: 'SIT' },
+      ],
+    },
+  ],
+};
+
+const planOpened = (planId: string) => ({
+  type: 'plan.opened',
+  data: { planId, mesa: 'TD', definition: { id: 'action-plan', version: 1 }, drafter: 'MINFIN', content: CONTENT },
+});
+const contentEdited = () => ({ type: 'plan.content-edited', data: { content: CONTENT } });
+
+/** What a command handler hands the event store: fresh ids and the time, per command. */
+function context(): CommandContext {
+  const id = randomUUID();
+  return { actor: DRAFTER, now: new Date().toISOString(), commandId: id, correlationId: id };
+}
+
+const sqlLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/**
+ * The baseline table: `events` copied with its identity, defaults, constraints and indexes,
+ * and a pgbench script inserting one row of the same payload per transaction.
+ */
+async function preparePgbench(pool: Pool, dir: string): Promise<{ script: string; payloadBytes: number }> {
+  await pool.query(`CREATE TABLE baseline_events (LIKE events INCLUDING ALL)`);
+  const [event] = envelope([planOpened(randomUUID())], context(), 'action-plan@1');
+  const data = JSON.stringify(event.data);
+  const metadata = JSON.stringify(event.metadata);
+  const hash = (byte: string) => `'\\x${byte.repeat(32)}'::bytea`;
+  const script = join(dir, 'append.sql');
+  writeFileSync(
+    script,
+    `INSERT INTO baseline_events (stream_id, stream_version, type, data, metadata, recorded_at, prev_hash, hash) ` +
+      `VALUES ('plan-' || gen_random_uuid(), 1, 'plan.opened', ${sqlLiteral(data)}::jsonb, ${sqlLiteral(metadata)}::jsonb, now(), ${hash('00')}, ${hash('5a')});\n`,
+  );
+  return { script, payloadBytes: Buffer.byteLength(data) + Buffer.byteLength(metadata) };
+}
+
+function govflowNewStream(store: EventStore) {
+  return () => {
+    const planId = randomUUID();
+    return store.transaction((tx) =>
+      tx.append({ streamId: `plan-${planId}`, streamType: 'plan', expectedVersion: 0, events: envelope([planOpened(planId)], context(), 'action-plan@1') }),
+    );
+  };
+}
+
+interface Head {
+  streamId: string;
+  version: number;
+  head: string;
+}
+
+/** Opens every writer's streams and returns, per writer, the heads it will append to. */
+async function openStreams(store: EventStore): Promise<Head[][]> {
+  return Promise.all(
+    Array.from({ length: WRITERS }, async () => {
+      const heads: Head[] = [];
+      for (let s = 0; s < STREAMS_PER_WRITER; s++) {
+        const planId = randomUUID();
+        const streamId = `plan-${planId}`;
+        const result = await store.transaction((tx) =>
+          tx.append({ streamId, streamType: 'plan', expectedVersion: 0, events: envelope([planOpened(planId)], context(), 'action-plan@1') }),
+        );
+        heads.push({ streamId, version: result.version, head: result.head });
+      }
+      return heads;
+    }),
+  );
+}
+
+function govflowExistingStream(store: EventStore, heads: Head[][]) {
+  return async (writer: number, i: number) => {
+    const stream = heads[writer][i % STREAMS_PER_WRITER];
+    const result = await store.transaction((tx) =>
+      tx.append({
+        streamId: stream.streamId,
+        streamType: 'plan',
+        expectedVersion: stream.version,
+        expectedHead: stream.head,
+        events: envelope([contentEdited()], context(), 'action-plan@1'),
+      }),
+    );
+    stream.version = result.version;
+    stream.head = result.head;
+  };
+}
+
+function emmettNewStream(emmett: PostgresEventStore) {
+  return () => {
+    const planId = randomUUID();
+    const [event] = envelope([planOpened(planId)], context(), 'action-plan@1');
+    // Expected version 0: a new stream, checked by emmett's unique constraint like govflow's.
+    return emmett.appendToStream(`plan-${planId}`, [{ type: event.type, data: event.data as Record<string, unknown>, metadata: { ...event.metadata } }], {
+      expectedStreamVersion: 0n,
+    });
+  };
+}
+
+async function main(): Promise<void> {
+  const args = benchArgs();
+  const seconds = args.number('seconds', args.smoke ? 2 : 8);
+  const db = await benchDatabase('append');
+  const dir = mkdtempSync(join(tmpdir(), 'govflow-append-'));
+  const pool = new Pool({ connectionString: db.url, max: WRITERS });
+  pool.on('error', () => undefined);
+  const store = new EventStore(pool);
+  // emmett gets its own schema and a pool as large as govflow's (pg's default of 10 would starve it).
+  await pool.query(`CREATE SCHEMA emmett`);
+  const emmettPool = new Pool({ connectionString: db.url, max: WRITERS, options: '-c search_path=emmett' });
+  emmettPool.on('error', () => undefined);
+  const emmett = getPostgreSQLEventStore(db.url, { connectionOptions: { pool: emmettPool } });
+  try {
+    const { script, payloadBytes } = await preparePgbench(pool, dir);
+    await emmett.schema.migrate();
+    const heads = await openStreams(store);
+
+    const contenders = {
+      govflow: govflowNewStream(store),
+      emmett: emmettNewStream(emmett),
+      existing: govflowExistingStream(store, heads),
+    };
+    // Warm-up: fill both pools, let V8 compile the hot paths, and put a few rows in each table.
+    for (const op of Object.values(contenders)) await closedLoop(WRITERS, args.smoke ? 0.5 : 2, op);
+
+    const runs = { govflow: [] as number[], pgbench: [] as number[], emmett: [] as number[], existing: [] as number[] };
+    const order = ['govflow', 'pgbench', 'emmett', 'existing'] as const;
+    for (let run = 0; run < args.runs; run++) {
+      const rotated = order.map((_, i) => order[(i + run) % order.length]);
+      for (const name of rotated) {
+        const tps =
+          name === 'pgbench' ? pgbench(db.url, script, { clients: WRITERS, seconds }) : (await closedLoop(WRITERS, seconds, contenders[name])).perSecond;
+        runs[name].push(tps);
+        console.log(`run ${run + 1}/${args.runs}  ${name.padEnd(8)} ${tps.toFixed(0)} tx/s`);
+      }
+    }
+
+    const newStream = 'append: 1 event/tx, new stream each, 16 writers';
+    const rows: BenchRow[] = [
+      row({
+        scenario: newStream,
+        measure: 'throughput',
+        unit: 'tx/s',
+        runs: runs.govflow,
+        baseline: { name: 'pgbench', runs: runs.pgbench },
+        target: '>= 0.5x pgbench',
+        goal: { ratioAtLeast: 0.5 },
+      }),
+      row({
+        scenario: newStream,
+        measure: 'throughput',
+        unit: 'tx/s',
+        runs: runs.govflow,
+        baseline: { name: 'emmett-postgresql', runs: runs.emmett },
+        target: '>= 2x emmett-postgresql',
+        goal: { ratioAtLeast: 2 },
+      }),
+      row({
+        scenario: 'append: existing streams, expected version, 16 writers',
+        measure: 'throughput',
+        unit: 'tx/s',
+        runs: runs.existing,
+        baseline: { name: 'pgbench', runs: runs.pgbench },
+        target: '>= 0.4x pgbench',
+        goal: { ratioAtLeast: 0.4 },
+      }),
+    ];
+    const emmettVersion = JSON.parse(readFileSync(join(dirname(require.resolve('@event-driven-io/emmett-postgresql')), '..', 'package.json'), 'utf8')).version;
+    report(args, rows, [
+      `${WRITERS} writers, ${seconds} s per measurement, ${args.runs} run(s); event payload ${payloadBytes} bytes (data + metadata JSON).`,
+      `pgbench: one-row INSERT (autocommit) into a copy of \`events\` (LIKE ... INCLUDING ALL), ${WRITERS} clients, 2 threads.`,
+      `emmett-postgresql ${emmettVersion}: appendToStream with expectedStreamVersion 0n, schema "emmett", pool of ${WRITERS}.`,
+      `existing streams: ${STREAMS_PER_WRITER} per writer, opened before the runs; each append carries the expected version and head hash.`,
+    ]);
+  } finally {
+    await emmett.close();
+    await emmettPool.end();
+    await pool.end();
+    rmSync(dir, { recursive: true, force: true });
+    await db.drop();
+  }
+}
+
+runBench(main);
