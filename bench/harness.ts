@@ -8,7 +8,7 @@
  *   --json FILE    also write the rows as JSON (used by `npm run bench`, which runs every script)
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDatabase, databaseUrl, dropDatabase, runMigrations, startEmbeddedPostgres } from '@govflow/database';
 
@@ -217,4 +217,35 @@ export function runBench(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+/** CPU seconds used so far by each group of processes (Linux /proc); other systems return {}. */
+export function cpuByGroup(groups: Record<string, (proc: { pid: number; comm: string; cmdline: string }) => boolean>): Record<string, number> {
+  const totals: Record<string, number> = Object.fromEntries(Object.keys(groups).map((g) => [g, 0]));
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return {};
+  }
+  const ticks = 100; // USER_HZ on Linux
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / ticks;
+      const group = Object.keys(groups).find((g) => groups[g]({ pid: Number(pid), comm, cmdline }));
+      if (group) totals[group] += seconds;
+    } catch {
+      // the process ended while we read it
+    }
+  }
+  return totals;
+}
+
+/** Per-operation CPU (µs) of each group between two cpuByGroup() snapshots. */
+export function cpuPerOperation(before: Record<string, number>, after: Record<string, number>, operations: number): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((g) => [g, ((after[g] - (before[g] ?? 0)) * 1e6) / operations]));
 }

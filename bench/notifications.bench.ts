@@ -27,7 +27,7 @@ import { BOOTSTRAP_ADMIN, DirectoryCommands } from '@govflow/directory';
 import { ChannelsService, NOTIFICATION_QUEUE, OutboxRelay, redisConnection } from '@govflow/notifications';
 import { ActOnPlanCommand, CommandMeta, OpenPlanCommand } from '@govflow/plans';
 import { createApiApp } from '../apps/api/src/app.factory';
-import { BenchRow, ROOT, benchArgs, benchDatabase, report, row, runBench } from './harness';
+import { BenchRow, ROOT, benchArgs, benchDatabase, cpuByGroup, cpuPerOperation, report, row, runBench } from './harness';
 
 const MEMBERS = 15; // + coordinator = 16 institutions told of each withdrawal
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -159,18 +159,37 @@ async function main(): Promise<void> {
     const committing: number[] = [];
     const p50: number[] = [];
     const p99: number[] = [];
+    // Where the CPU goes, per notification, in each process of the path (Linux only).
+    const cpu = () =>
+      cpuByGroup({
+        'worker process': (p) => p.pid === worker.pid,
+        'API process (relay; in the bare loop: queue and worker)': (p) => p.pid === process.pid,
+        'webhook receiver': (p) => p.pid === receiver.child.pid,
+        'PostgreSQL backends': (p) => p.cmdline.includes(db.name),
+        Redis: (p) => p.comm === 'redis-server',
+      });
+    const cpuNotes: string[] = [];
+    const describeCpu = (what: string, used: Record<string, number>) => {
+      const parts = Object.entries(used).filter(([, us]) => us > 0.5);
+      const sum = parts.reduce((a, [, us]) => a + us, 0);
+      cpuNotes.push(`CPU per notification, ${what}: ${sum.toFixed(0)} µs = ${parts.map(([g, us]) => `${g} ${us.toFixed(0)}`).join(', ')}`);
+    };
     for (let run = 0; run < args.runs; run++) {
+      const beforeBare = cpu();
       bare.push(await bareBullmq(redisUrl, prefix, expected, concurrency));
+      if (run === 0) describeCpu('bare BullMQ loop', cpuPerOperation(beforeBare, cpu(), expected));
 
       // Pipeline: everything committed (relay paused), then relay + worker + receiver.
       const plansA = await openPlans(commands);
       await relay.pause();
       await withdrawAll(plansA);
       await receiver.stats(true);
+      const beforePipeline = cpu();
       const resumed = Date.now();
       relay.resume();
       const a = await waitFor(expected, 120_000);
       check('pipeline', a, expected);
+      if (run === 0) describeCpu('govflow pipeline', cpuPerOperation(beforePipeline, cpu(), expected));
       pipeline.push(a.unique / ((a.last - resumed) / 1000));
 
       // With commands committing on the same cores.
@@ -237,7 +256,10 @@ async function main(): Promise<void> {
         goal: { atMost: 999 },
       }),
     ];
-    report(args, rows, missing.length ? [`INCOMPLETE: ${missing.join('; ')}`] : [`every notification arrived in every run (${expected} per throughput run)`]);
+    report(args, rows, [
+      missing.length ? `INCOMPLETE: ${missing.join('; ')}` : `every notification arrived in every run (${expected} per throughput run)`,
+      ...cpuNotes,
+    ]);
     if (missing.length) process.exitCode = 1;
   } finally {
     worker.kill('SIGTERM');
