@@ -89,6 +89,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
     NOTIFY_CONCURRENCY: String(concurrency),
+    NOTIFY_WEBHOOK_CONNECTIONS: String(concurrency), // the 16 institutions share one receiver here
   };
   const config = { ...loadConfig(env), adminToken: 'bench-admin-token-0000', logLevel: 'silent' as const };
   const app = await createApiApp(config, db.url);

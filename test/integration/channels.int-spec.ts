@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerEnvelope, type SMTPServerError } from 'smtp-server';
-import { DeliveryError, EmailSender, isAllowedWebhookUrl, sendWebhook, signWebhook, verifyWebhookSignature } from '../../libs/notifications/src/channels';
+import { DeliveryError, EmailSender, isAllowedWebhookUrl, sendWebhook, signWebhook, verifyWebhookSignature, webhookAgent } from '../../libs/notifications/src/channels';
 
 /** Resolves to the rejection (or null), so that its fields can be asserted. */
 const failureOf = (p: Promise<unknown>): Promise<DeliveryError | null> => p.then(() => null, (e: DeliveryError) => e);
@@ -181,6 +181,19 @@ describe('sendWebhook to a loopback receiver', () => {
     } finally {
       await stopReceiver(bench.server);
     }
+  });
+
+  it('opens at most the configured connections to one receiver; the rest wait their turn', async () => {
+    const agent = webhookAgent(3);
+    const before = receiver.connections();
+    try {
+      await Promise.all(Array.from({ length: 30 }, (_, i) => sendWebhook({ url: `${receiver.base}/ok`, secret, body: { i }, notificationId: `n-cap-${i}`, agent })));
+    } finally {
+      await agent.close();
+    }
+    expect(receiver.received).toHaveLength(30);
+    expect(new Set(receiver.received.map((r) => r.headers['idempotency-key'])).size).toBe(30);
+    expect(receiver.connections() - before).toBe(3);
   });
 });
 

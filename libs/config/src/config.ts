@@ -28,6 +28,8 @@ export interface GovflowConfig {
     /** When set, webhook URLs must point to one of these hosts (`.gob.gt` allows subdomains). */
     webhookAllowedHosts?: string[];
     webhookTimeoutMs: number;
+    /** At most this many open connections to one receiver (scheme, host and port), per process. */
+    webhookConnections: number;
     maxAttempts: number;
     /** First retry delay; each next one doubles. */
     backoffMs: number;
@@ -104,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GovflowConfig 
         ? env.GOVFLOW_WEBHOOK_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
         : undefined,
       webhookTimeoutMs: integer(env, 'NOTIFY_WEBHOOK_TIMEOUT_MS', 5000, 100, 120_000),
+      webhookConnections: integer(env, 'NOTIFY_WEBHOOK_CONNECTIONS', 64, 1, 1000),
       maxAttempts: integer(env, 'NOTIFY_MAX_ATTEMPTS', 8, 1, 50),
       backoffMs: integer(env, 'NOTIFY_BACKOFF_MS', 1000, 10, 3_600_000),
       concurrency: integer(env, 'NOTIFY_CONCURRENCY', 64, 1, 1000),

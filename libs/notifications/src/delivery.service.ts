@@ -1,9 +1,10 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { Pool } from 'pg';
+import type { Agent } from 'undici';
 import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
 import { PG_POOL } from '@govflow/event-store';
-import { DeliveryError, EmailSender, sendWebhook } from './channels';
+import { DeliveryError, EmailSender, sendWebhook, webhookAgent } from './channels';
 import { retryDelayMs } from './retry-policy';
 import { Batcher } from './batcher';
 
@@ -53,6 +54,7 @@ export function webhookBody(p: Parcel) {
 @Injectable()
 export class DeliveryService implements OnModuleDestroy {
   private email?: EmailSender;
+  private readonly webhooks: Agent;
   private readonly deliveredBy = `${hostname()}:${process.pid}`;
 
   constructor(
@@ -61,10 +63,12 @@ export class DeliveryService implements OnModuleDestroy {
   ) {
     const { smtpUrl, mailFrom } = config.notifications;
     if (smtpUrl) this.email = new EmailSender({ smtpUrl, from: mailFrom });
+    this.webhooks = webhookAgent(config.notifications.webhookConnections);
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.email?.close();
+    await this.webhooks.close();
   }
 
   private readonly loader = new Batcher<string, Parcel>(async (ids) => {
@@ -103,6 +107,7 @@ export class DeliveryService implements OnModuleDestroy {
         body: webhookBody(parcel),
         notificationId: parcel.notification_id,
         timeoutMs: this.config.notifications.webhookTimeoutMs,
+        agent: this.webhooks,
       });
       return;
     }

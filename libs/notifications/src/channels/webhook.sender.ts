@@ -1,8 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import * as http from 'node:http';
-import * as https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { domainToASCII } from 'node:url';
+import { Agent, errors, request } from 'undici';
 import { DeliveryError } from './delivery-error';
 
 const SIGNATURE_VERSION = 'v1';
@@ -68,16 +67,18 @@ export function isAllowedWebhookUrl(url: string, allowedHosts: string[] | undefi
 }
 
 /*
- * node:http with keep-alive agents rather than global fetch: on Node 20 (undici 6) fetch
- * reached only ~1-2k deliveries/s to a loopback receiver with 64 in flight and opened more
- * sockets than requests in flight, while http.request over a keep-alive agent reached
- * ~9-14k/s on exactly 64 sockets. The agents are shared by every delivery of the process;
- * the worker's concurrency bounds how many sockets they open.
+ * undici's request() over a keep-alive Agent (a pool per origin), not global fetch and not
+ * node:http: measured here with 128 in flight to a loopback receiver, node:http took 29-41 µs
+ * of client CPU per request and undici 20-26 µs, at 1.4-1.8x the rate; fetch (WHATWG streams
+ * on top of undici) was far slower than both. Each origin gets at most `connectionsPerOrigin`
+ * sockets; further requests to it wait for a free one. Redirects are never followed (undici's
+ * default): the signed request must reach the configured URL.
  */
-const agents = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
-};
+export function webhookAgent(connectionsPerOrigin = 64): Agent {
+  return new Agent({ connections: connectionsPerOrigin, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 });
+}
+
+const sharedAgent = webhookAgent();
 
 export interface SendWebhookOptions {
   url: string;
@@ -88,6 +89,8 @@ export interface SendWebhookOptions {
   timeoutMs?: number;
   /** Clock for the signature timestamp, in ms (tests). */
   now?: () => number;
+  /** Connection pools to use (default: one shared agent, 64 connections per origin). */
+  agent?: Agent;
 }
 
 /**
@@ -95,60 +98,46 @@ export interface SendWebhookOptions {
  * retryable for 5xx, 408, 429, timeouts and network errors, not retryable for other 4xx and
  * for 3xx (redirects are never followed: the signed request must reach the configured URL).
  */
-export function sendWebhook(options: SendWebhookOptions): Promise<{ status: number; ms: number }> {
-  const { url, secret, body, notificationId, timeoutMs = 5000, now = Date.now } = options;
+export async function sendWebhook(options: SendWebhookOptions): Promise<{ status: number; ms: number }> {
+  const { url, secret, body, notificationId, timeoutMs = 5000, now = Date.now, agent = sharedAgent } = options;
   let target: URL;
   try {
     target = new URL(url);
   } catch {
-    return Promise.reject(new DeliveryError('webhook URL is not a valid URL', false));
+    throw new DeliveryError('webhook URL is not a valid URL', false);
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-    return Promise.reject(new DeliveryError(`webhook URL scheme ${target.protocol} is not supported`, false));
+    throw new DeliveryError(`webhook URL scheme ${target.protocol} is not supported`, false);
   }
   const rawBody = JSON.stringify(body);
   const headers = {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(rawBody),
-    'Govflow-Signature': signWebhook(secret, Math.floor(now() / 1000), rawBody),
-    'Idempotency-Key': notificationId,
-    'User-Agent': 'govflow-webhook/1',
+    'content-type': 'application/json',
+    'govflow-signature': signWebhook(secret, Math.floor(now() / 1000), rawBody),
+    'idempotency-key': notificationId,
+    'user-agent': 'govflow-webhook/1',
   };
-  const request = target.protocol === 'https:' ? https.request : http.request;
   const started = performance.now();
-
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    let req: http.ClientRequest | undefined;
-    const finish = (error: DeliveryError | null, status = 0) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (error) {
-        req?.destroy();
-        reject(error);
-      } else {
-        resolve({ status, ms: performance.now() - started });
-      }
-    };
-    // One timer for the whole attempt (a socket timeout would only cover idle periods).
-    const timer = setTimeout(() => finish(new DeliveryError(`webhook timed out after ${timeoutMs} ms`, true)), timeoutMs);
-
-    try {
-      req = request(target, { method: 'POST', headers, agent: agents[target.protocol as 'http:' | 'https:'] }, (res) => {
-        const status = res.statusCode ?? 0;
-        // Drain the body so the socket goes back to the pool; its content is not used.
-        res.resume();
-        res.once('end', () => finish(status >= 200 && status < 300 ? null : statusError(status), status));
-        res.once('error', (err) => finish(networkError(err)));
-      });
-    } catch (err) {
-      // Thrown synchronously, e.g. a header value with control characters: retrying will not help.
-      return finish(new DeliveryError(`webhook request rejected before sending: ${(err as NodeJS.ErrnoException).code ?? 'invalid'}`, false));
+  // One timer for the whole attempt (undici's own timeouts cover only idle periods).
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  let status: number;
+  try {
+    const response = await request(target, { method: 'POST', headers, body: rawBody, dispatcher: agent, signal: abort.signal });
+    status = response.statusCode;
+    // Drain the body so the socket goes back to the pool; its content is not used.
+    await response.body.dump({ limit: 64 * 1024, signal: abort.signal });
+  } catch (err) {
+    if (abort.signal.aborted) throw new DeliveryError(`webhook timed out after ${timeoutMs} ms`, true);
+    if (err instanceof errors.InvalidArgumentError) {
+      // e.g. a header value with control characters: retrying will not help.
+      throw new DeliveryError(`webhook request rejected before sending: ${err.code ?? 'invalid'}`, false);
     }
-    req.once('error', (err) => finish(networkError(err)));
-    req.end(rawBody);
-  });
+    throw networkError(err as NodeJS.ErrnoException);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (status < 200 || status >= 300) throw statusError(status);
+  return { status, ms: performance.now() - started };
 }
 
 function statusError(status: number): DeliveryError {
