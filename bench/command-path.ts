@@ -13,6 +13,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Body, Controller, DynamicModule, Get, HttpCode, INestApplication, Module, Param, Post } from '@nestjs/common';
@@ -39,8 +40,9 @@ interface AutocannonResult {
   timeouts: number;
   statusCodeStats: Record<string, { count: number }>;
 }
+type AutocannonRun = Promise<AutocannonResult> & { on(event: 'response', listener: () => void): void };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon: (opts: Record<string, unknown>) => Promise<AutocannonResult> = require('autocannon');
+const autocannon: (opts: Record<string, unknown>) => AutocannonRun = require('autocannon');
 
 export const CONNECTIONS = 32;
 export const ADMIN_TOKEN = `bench-admin-${randomUUID()}`;
@@ -55,18 +57,30 @@ function traceQueries(): void {
   const query = Client.prototype.query as (...args: unknown[]) => unknown;
   (Client.prototype as { query: unknown }).query = function (this: Client, ...args: unknown[]) {
     const first = args[0] as string | { text?: string };
-    const text = (typeof first === 'string' ? first : (first?.text ?? '?')).replace(/\s+/g, ' ').trim().slice(0, 90);
+    // Literals folded, so statements sent as text (simple protocol) are counted as one.
+    const text = (typeof first === 'string' ? first : (first?.text ?? '?'))
+      .replace(/'(?:[^']|'')*'/g, '?')
+      .replace(/\b\d+\b/g, '?')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 90);
     const started = performance.now();
-    const result = query.apply(this, args);
-    if (result && typeof (result as Promise<unknown>).then === 'function') {
-      const done = () => {
-        const entry = trace.get(text) ?? { count: 0, ms: 0 };
-        entry.count++;
-        entry.ms += performance.now() - started;
-        trace.set(text, entry);
+    const done = () => {
+      const entry = trace.get(text) ?? { count: 0, ms: 0 };
+      entry.count++;
+      entry.ms += performance.now() - started;
+      trace.set(text, entry);
+    };
+    // pg.Pool#query hands the client a callback; everything else gets a promise back.
+    const last = args[args.length - 1];
+    if (typeof last === 'function') {
+      args[args.length - 1] = (...results: unknown[]) => {
+        done();
+        return (last as (...r: unknown[]) => unknown)(...results);
       };
-      (result as Promise<unknown>).then(done, done);
     }
+    const result = query.apply(this, args);
+    if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done);
     return result;
   };
 }
@@ -152,10 +166,23 @@ async function serve(): Promise<void> {
   app.useLogger(app.get(Logger));
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
-  process.on('message', async (message) => {
-    if (message !== 'stop') return;
-    await app.close().catch(() => undefined);
-    process.exit(0); // a normal exit, so --cpu-prof writes its profile
+  const profiler = new Session();
+  process.on('message', async (message: string | { profileTo: string }) => {
+    if (message === 'stop') {
+      await app.close().catch(() => undefined);
+      process.exit(0);
+    } else if (message === 'profile') {
+      // V8's CPU profiler (what --cpu-prof uses), started after boot so start-up is left out.
+      profiler.connect();
+      await new Promise((ok) => profiler.post('Profiler.enable', () => profiler.post('Profiler.start', ok)));
+      process.send!('profiling');
+    } else if (typeof message === 'object') {
+      profiler.post('Profiler.stop', (error, result) => {
+        if (!error) writeFileSync(message.profileTo, JSON.stringify(result.profile));
+        profiler.disconnect();
+        process.send!('profiled');
+      });
+    }
   });
   process.send!({ port });
 }
@@ -166,6 +193,9 @@ export interface ApiProcess {
   served: Served;
   base: string;
   child: ChildProcess;
+  /** V8's CPU profiler in the child, from now until stopProfile writes a .cpuprofile. */
+  startProfile(): Promise<void>;
+  stopProfile(file: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -175,7 +205,6 @@ export interface StartOptions {
   queuePrefix?: string;
   /** pino level; `info` (the production default) writes one line per request to the child's stdout (/dev/null). */
   logLevel?: string;
-  cpuProfDir?: string;
   traceQueries?: boolean;
 }
 
@@ -195,8 +224,7 @@ export async function startApi(served: Served, options: StartOptions = {}): Prom
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   else delete env.REDIS_URL;
   if (options.queuePrefix) env.GOVFLOW_QUEUE_PREFIX = options.queuePrefix;
-  const profile = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
-  const child = spawn(process.execPath, [...profile, '-r', join(ROOT, 'test/support/register-ts.js'), __filename], {
+  const child = spawn(process.execPath, ['-r', join(ROOT, 'test/support/register-ts.js'), __filename], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -206,10 +234,21 @@ export async function startApi(served: Served, options: StartOptions = {}): Prom
     child.once('exit', (code) => reject(new Error(`the ${served} child exited (${code}) before listening`)));
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const reply = (expected: string) => new Promise<void>((ok) => child.once('message', (m) => m === expected && ok()));
   return {
     served,
     base: `http://127.0.0.1:${port}`,
     child,
+    startProfile: async () => {
+      const started = reply('profiling');
+      child.send('profile');
+      await started;
+    },
+    stopProfile: async (file: string) => {
+      const written = reply('profiled');
+      child.send({ profileTo: file });
+      await written;
+    },
     stop: async () => {
       if (child.exitCode === null) child.send('stop');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -308,14 +347,13 @@ export async function volley(
   const connections = Math.min(options.connections ?? CONNECTIONS, calls.length);
   let next = 0;
   const started = performance.now();
-  const result = await autocannon({
+  const run = autocannon({
     url: base,
     connections,
     amount: calls.length,
-    ...(options.overallRate ? { overallRate: Math.max(connections, Math.round(options.overallRate)) } : {}),
-    // autocannon's correction assumes an interval of ceil(1 / rate) ms (1 ms at any rate above
-    // 1/s) and would invent samples; latencies are taken as measured.
-    ignoreCoordinatedOmission: true,
+    // autocannon's coordinated-omission correction assumes an interval of ceil(1 / rate) ms
+    // (1 ms at any rate above 1/s) and would invent samples; latencies are taken as measured.
+    ...(options.overallRate ? { overallRate: Math.max(connections, Math.round(options.overallRate)), ignoreCoordinatedOmission: true } : {}),
     timeout: 30,
     requests: [
       {
@@ -327,7 +365,11 @@ export async function volley(
       } satisfies AutocannonRequest,
     ],
   });
-  const seconds = (performance.now() - started) / 1000;
+  // autocannon resolves on its next one-second sampling tick, not at the last response.
+  let last = started;
+  run.on('response', () => (last = performance.now()));
+  const result = await run;
+  const seconds = (last - started) / 1000;
   const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([k, v]) => [k, v.count]));
   return {
     count: calls.length,
@@ -440,9 +482,9 @@ export class CommandPath {
    * `2n` commands, submit and approve alternating, each on a distinct plan: at full speed, at
    * `rate` with autocannon's overallRate, or `paced` (open loop, evenly spaced).
    */
-  async phase(n: number, mode: { rate?: number; paced?: boolean } = {}): Promise<Volley> {
+  async phase(n: number, mode: { rate?: number; paced?: boolean; drafts?: string[] } = {}): Promise<Volley> {
     if (this.awaitingApproval.length < n) await this.warm(n - this.awaitingApproval.length);
-    const drafts = await this.open(n);
+    const drafts = mode.drafts ?? (await this.open(n));
     const approvals = this.awaitingApproval.splice(0, n);
     const calls = drafts.flatMap((draft, i) => [this.submitCall(draft), post(`/v1/plans/${approvals[i]}/actions/approve`, this.table.reviewer, { rationale: 'Cumple' })]);
     const result = mode.paced ? await paced(this.api.base, calls, mode.rate!) : await volley(this.api.base, calls, { overallRate: mode.rate });
@@ -514,7 +556,7 @@ export function summarizeProfile(file: string, top = 12): string[] {
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const groupOf = (node: ProfileNode): string => {
     const { url, functionName } = node.callFrame;
-    if (!url) return `(${functionName || 'native'})`;
+    if (!url) return functionName.startsWith('(') ? functionName : `(${functionName || 'native'})`;
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
     if (pkg) return pkg[1];
     const own = /\/(libs|apps|bench)\/([^/]+)/.exec(url);
@@ -535,7 +577,7 @@ export function summarizeProfile(file: string, top = 12): string[] {
   }
   const busy = total - (groups.get('(idle)') ?? 0);
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
-  const sorted = (m: Map<string, number>) => [...m].filter(([k]) => k !== '(idle)' && !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top);
+  const sorted = (m: Map<string, number>) => [...m].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top);
   return [
     `${(busy / 1e6).toFixed(1)} s busy of ${(total / 1e6).toFixed(1)} s sampled; self time by package (share of busy):`,
     ...sorted(groups).map(([k, us]) => `${pct(us)}  ${k}`),

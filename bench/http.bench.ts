@@ -15,7 +15,7 @@
  * --profile adds one pass with --cpu-prof on the API child and every PostgreSQL round trip
  * counted, and prints where a command's time goes (the profile is kept under .data/profiles).
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { Queue } from 'bullmq';
@@ -33,12 +33,10 @@ async function main(): Promise<void> {
   const db = await benchDatabase('http');
   const children: ApiProcess[] = [];
   try {
-    const api = await startApi('api', { dbUrl: db.url, redisUrl, queuePrefix: prefix });
-    children.push(api);
-    const express = await startApi('bare-express');
-    children.push(express);
-    const fastify = await startApi('bare-fastify');
-    children.push(fastify);
+    const started = await Promise.allSettled([startApi('api', { dbUrl: db.url, redisUrl, queuePrefix: prefix }), startApi('bare-express'), startApi('bare-fastify')]);
+    for (const s of started) if (s.status === 'fulfilled') children.push(s.value);
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    const [api, express, fastify] = children;
     const path = await CommandPath.prepare(api);
 
     // Warm-up (JIT, pools, caches) and a first estimate of the rate, to size phases to `seconds`.
@@ -46,9 +44,7 @@ async function main(): Promise<void> {
     const noIoCount = (rate: number) => Math.max(64, Math.round(rate * seconds));
     const pairs = (rate: number) => Math.max(32, Math.round((rate * seconds) / 2));
     let estimate = warm.perSecond;
-    await noIo(api, path.table.drafter, 500);
-    await noIo(express, path.table.drafter, 500);
-    await noIo(fastify, path.table.drafter, 500);
+    for (const child of [api, express, fastify]) await noIo(child, path.table.drafter, args.smoke ? 100 : 500);
 
     const pg: number[] = [];
     const peak: number[] = [];
@@ -132,27 +128,31 @@ const rowsMedian = (values: number[]) => row({ scenario: '', measure: '', unit: 
 
 /** One more API child with --cpu-prof and every round trip counted; returns report notes. */
 async function profilePass(dbUrl: string, redisUrl: string, prefix: string, n: number): Promise<string[]> {
-  const dir = join(ROOT, '.data/profiles', `http-${Date.now()}`);
+  const dir = join(ROOT, '.data/profiles');
   mkdirSync(dir, { recursive: true });
-  const api = await startApi('api', { dbUrl, redisUrl, queuePrefix: prefix, cpuProfDir: dir, traceQueries: true });
+  const file = join(dir, `http-${Date.now()}.cpuprofile`);
+  const api = await startApi('api', { dbUrl, redisUrl, queuePrefix: prefix, traceQueries: true });
   const notes: string[] = [];
   try {
     const path = await CommandPath.prepare(api);
     await path.phase(n);
+    await path.warm(n); // plans to approve, opened and submitted before the profile starts
+    const drafts = await path.open(n);
     await path.trace(); // forget the set-up's round trips
-    const measured = await path.phase(n);
+    await api.startProfile();
+    const measured = await path.phase(n, { drafts });
+    await api.stopProfile(file);
     const trace = await path.trace();
     const count = measured.count;
     const lines = Object.entries(trace).sort((a, b) => b[1].count - a[1].count);
     // The phase also opened n plans: those round trips are counted apart by statement.
-    notes.push(`profile: ${count} commands at ${measured.perSecond.toFixed(0)}/s under tracing; round trips seen by the API's pg client (incl. the phase's ${n} opens):`);
+    notes.push(`profile: ${count} commands at ${measured.perSecond.toFixed(0)}/s under tracing; round trips per command seen by the API's pg client:`);
     for (const [sql, v] of lines) notes.push(`  ${(v.count / count).toFixed(2)}/cmd  ${(v.ms / v.count).toFixed(2)} ms avg  ${sql}`);
     notes.push(...(await explain(dbUrl)));
   } finally {
     await api.stop();
   }
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (file) notes.push(`cpu profile ${join(dir, file)}:`, ...summarizeProfile(join(dir, file)).map((l) => `  ${l}`));
+  notes.push(`cpu profile of those ${n * 2} commands, ${file}:`, ...summarizeProfile(file).map((l) => `  ${l}`));
   return notes;
 }
 
