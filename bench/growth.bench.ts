@@ -1,13 +1,13 @@
 /**
  * Growth: the HTTP command path (submit and approve on distinct plans, 32 connections) on a
- * store that already holds about 10 thousand events and on one that holds about 1 million,
- * side by side in the same run. Each store is its own database, filled by bench/seed.ts
+ * store that already holds about 10 thousand events, one of 100 thousand and one of about
+ * 1 million, side by side in the same run (the middle one draws BENCHMARKS.md's chart). Each store is its own database, filled by bench/seed.ts
  * (valid, hash-chained history with its read models), vacuumed and analysed, and served by
  * its own API child; runs alternate between the two.
  *
- *   node -r ./test/support/register-ts.js bench/growth.bench.ts [--runs 3] [--seconds 6] [--small 10000] [--large 1000000] [--smoke] [--json FILE]
+ *   node -r ./test/support/register-ts.js bench/growth.bench.ts [--runs 3] [--seconds 6] [--sizes 10000,100000,1000000] [--smoke] [--json FILE]
  *
- * --smoke: 1 thousand vs 20 thousand events.
+ * --smoke: 1, 5 and 20 thousand events.
  */
 import { Client } from 'pg';
 import { Queue } from 'bullmq';
@@ -44,13 +44,14 @@ async function fill(label: string, events: number): Promise<Store> {
 async function main(): Promise<void> {
   const args = benchArgs();
   const seconds = args.smoke ? 1 : args.number('seconds', 6);
-  const sizes = args.smoke ? [1_000, 20_000] : [args.number('small', 10_000), args.number('large', 1_000_000)];
+  const sizesArg = process.argv.includes('--sizes') ? process.argv[process.argv.indexOf('--sizes') + 1] : undefined;
+  const sizes = args.smoke ? [1_000, 5_000, 20_000] : (sizesArg?.split(',').map(Number) ?? [10_000, 100_000, 1_000_000]).sort((a, b) => a - b);
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const prefix = `bench_growth_${Date.now()}`;
   const stores: Store[] = [];
   try {
     // Seeded before any API starts: the seeder must be the only writer while it runs.
-    for (const [i, events] of sizes.entries()) stores.push(await fill(i === 0 ? 'small' : 'large', events));
+    for (const events of sizes) stores.push(await fill(`s${events}`, events));
     for (const store of stores) {
       store.api = await startApi('api', { dbUrl: store.db.url, redisUrl, queuePrefix: `${prefix}_${store.label}` });
       store.path = await CommandPath.prepare(store.api);
@@ -69,7 +70,8 @@ async function main(): Promise<void> {
       }
       console.log(`  run ${run + 1}: ${stores.map((s) => `${s.label} ${s.perSecond[run].toFixed(0)}/s (p99 ${s.p99[run]} ms)`).join(', ')}`);
     }
-    const [small, large] = stores;
+    const small = stores[0];
+    const large = stores[stores.length - 1];
     const k = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : `${Math.round(n / 1e3)}k`);
     const rows: BenchRow[] = [
       row({
@@ -89,6 +91,8 @@ async function main(): Promise<void> {
         higherIsBetter: false,
         baseline: { name: `at ${k(small.events)}`, runs: small.p99 },
       }),
+      // One row per size, "@ N events": the chart's points (bench/report.ts).
+      ...stores.map((s) => row({ scenario: SCENARIO, measure: `command path @ ${s.events} events`, unit: 'req/s', runs: s.perSecond })),
       row({ scenario: SCENARIO, measure: 'non-2xx or failed requests', unit: 'count', runs: [failed], higherIsBetter: false, target: '0', goal: { atMost: 0 } }),
     ];
     report(args, rows, [
