@@ -48,9 +48,19 @@ export async function recordNotifications(
   );
   if (rows.length === 0) return { notifications: 0, outbox: 0 };
   const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
-  await tx.query(
-    `INSERT INTO notifications (id, entity, type, event_position, mesa, plan_id, task_id, message_es, message_en, subject_es, subject_en, created_at)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::uuid[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])`,
+  // One statement, one round trip: the inbox rows, then an outbox row per external channel
+  // the institution has (webhook, e-mail), from the rows just inserted.
+  const outbox = await tx.query(
+    `WITH inbox AS (
+       INSERT INTO notifications (id, entity, type, event_position, mesa, plan_id, task_id, message_es, message_en, subject_es, subject_en, created_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::uuid[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
+       RETURNING id, entity, event_position)
+     INSERT INTO outbox (id, event_position, kind, payload, notification_id, channel)
+     SELECT gen_random_uuid(), n.event_position, ch.channel, jsonb_build_object('entity', n.entity), n.id, ch.channel
+       FROM inbox n
+       JOIN entity_channels c ON c.code = n.entity
+       CROSS JOIN LATERAL (VALUES ('webhook', c.webhook_url IS NOT NULL), ('email', c.email IS NOT NULL)) AS ch(channel, enabled)
+      WHERE ch.enabled`,
     [
       column((r) => r.id),
       column((r) => r.draft.entity),
@@ -65,15 +75,6 @@ export async function recordNotifications(
       column((r) => r.draft.subject.en),
       column((r) => r.event.recordedAt),
     ],
-  );
-  const outbox = await tx.query(
-    `INSERT INTO outbox (id, event_position, kind, payload, notification_id, channel)
-     SELECT gen_random_uuid(), n.event_position, ch.channel, jsonb_build_object('entity', n.entity), n.id, ch.channel
-       FROM notifications n
-       JOIN entity_channels c ON c.code = n.entity
-       CROSS JOIN LATERAL (VALUES ('webhook', c.webhook_url IS NOT NULL), ('email', c.email IS NOT NULL)) AS ch(channel, enabled)
-      WHERE n.id = ANY($1::uuid[]) AND ch.enabled`,
-    [column((r) => r.id)],
   );
   return { notifications: rows.length, outbox: outbox.rowCount ?? 0 };
 }
