@@ -393,12 +393,20 @@ export function evolvePlan(
     case 'plan.content-edited':
       return { ...base, content: event.data.content };
     case 'plan.submitted': {
+      // Folding a long-lived plan runs this for every submission over all its observations:
+      // copy the list in bulk and replace only the answered ones (a few ids are searched
+      // faster as a list than as a Map); without responses the list stays as it is.
       const answered = new Map(event.data.responses.map((r) => [r.observationId, r.response]));
-      const observations: Observation[] = state.observations.map((o) =>
-        answered.has(o.id)
-          ? { ...o, response: answered.get(o.id), respondedBy: event.metadata.actorId, respondedAt: event.recordedAt }
-          : o,
-      );
+      let observations = state.observations;
+      if (answered.size > 0) {
+        observations = state.observations.slice();
+        const ids = [...answered.keys()];
+        const few = ids.length <= 8;
+        for (let i = 0; i < observations.length; i++) {
+          const o = observations[i];
+          if (few ? ids.includes(o.id) : answered.has(o.id)) observations[i] = { ...o, response: answered.get(o.id), respondedBy: event.metadata.actorId, respondedAt: event.recordedAt };
+        }
+      }
       return {
         ...base,
         status: targetOf(definition, event, state.status),
