@@ -7,6 +7,10 @@
  *   2. one event per transaction onto existing streams with the expected version and head:
  *      govflow vs the same pgbench figure.
  *
+ * Both go through `EventStore.transaction`, as command handlers do. Two extra rows, without a
+ * target, show scenario 1 through `EventStore.append`, the lone append as one statement: the
+ * difference is the COMMIT round trip an open-ended transaction cannot avoid.
+ *
  *   node -r ./test/support/register-ts.js bench/append.bench.ts [--runs 3] [--seconds 8] [--smoke] [--json FILE]
  *
  * Each run measures every contender for the same fixed time, in an order that rotates from run
@@ -19,8 +23,8 @@ import { dirname, join } from 'node:path';
 import { Pool } from 'pg';
 import { getPostgreSQLEventStore, PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import { Actor } from '@govflow/domain';
-import { CommandContext, envelope, EventStore } from '@govflow/event-store';
-import { benchArgs, benchDatabase, BenchRow, closedLoop, pgbench, report, row, runBench } from './harness';
+import { AppendRequest, CommandContext, envelope, EventStore } from '@govflow/event-store';
+import { benchArgs, benchDatabase, BenchRow, closedLoop, median, pgbench, report, row, runBench } from './harness';
 
 const WRITERS = 16;
 /** Existing streams each writer owns in scenario 2; no two writers ever share one. */
@@ -79,12 +83,32 @@ async function preparePgbench(pool: Pool, dir: string): Promise<{ script: string
   return { script, payloadBytes: Buffer.byteLength(data) + Buffer.byteLength(metadata) };
 }
 
-function govflowNewStream(store: EventStore) {
-  return () => {
-    const planId = randomUUID();
-    return store.transaction((tx) =>
-      tx.append({ streamId: `plan-${planId}`, streamType: 'plan', expectedVersion: 0, events: envelope([planOpened(planId)], context(), 'action-plan@1') }),
-    );
+/** A contender holds its connections only while it is measured: the server's connection slots are shared. */
+interface Session {
+  op: (writer: number, i: number) => Promise<unknown>;
+  close(): Promise<void>;
+}
+
+function openPool(url: string, options: { searchPath?: string } = {}): Pool {
+  const pool = new Pool({ connectionString: url, max: WRITERS, ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}) });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/**
+ * A new stream per append, through `transaction` (what every command handler uses) or through
+ * `EventStore.append` (the lone append as one statement).
+ */
+function govflowNewStream(url: string, via: 'transaction' | 'append'): Session {
+  const pool = openPool(url);
+  const store = new EventStore(pool);
+  return {
+    op: () => {
+      const planId = randomUUID();
+      const request: AppendRequest = { streamId: `plan-${planId}`, streamType: 'plan', expectedVersion: 0, events: envelope([planOpened(planId)], context(), 'action-plan@1') };
+      return via === 'transaction' ? store.transaction((tx) => tx.append(request)) : store.append(request);
+    },
+    close: () => pool.end(),
   };
 }
 
@@ -95,84 +119,121 @@ interface Head {
 }
 
 /** Opens every writer's streams and returns, per writer, the heads it will append to. */
-async function openStreams(store: EventStore): Promise<Head[][]> {
-  return Promise.all(
-    Array.from({ length: WRITERS }, async () => {
-      const heads: Head[] = [];
-      for (let s = 0; s < STREAMS_PER_WRITER; s++) {
-        const planId = randomUUID();
-        const streamId = `plan-${planId}`;
-        const result = await store.transaction((tx) =>
-          tx.append({ streamId, streamType: 'plan', expectedVersion: 0, events: envelope([planOpened(planId)], context(), 'action-plan@1') }),
-        );
-        heads.push({ streamId, version: result.version, head: result.head });
-      }
-      return heads;
-    }),
-  );
-}
-
-function govflowExistingStream(store: EventStore, heads: Head[][]) {
-  return async (writer: number, i: number) => {
-    const stream = heads[writer][i % STREAMS_PER_WRITER];
-    const result = await store.transaction((tx) =>
-      tx.append({
-        streamId: stream.streamId,
-        streamType: 'plan',
-        expectedVersion: stream.version,
-        expectedHead: stream.head,
-        events: envelope([contentEdited()], context(), 'action-plan@1'),
+async function openStreams(url: string): Promise<Head[][]> {
+  const pool = openPool(url);
+  const store = new EventStore(pool);
+  try {
+    return await Promise.all(
+      Array.from({ length: WRITERS }, async () => {
+        const heads: Head[] = [];
+        for (let s = 0; s < STREAMS_PER_WRITER; s++) {
+          const planId = randomUUID();
+          const streamId = `plan-${planId}`;
+          const result = await store.transaction((tx) =>
+            tx.append({ streamId, streamType: 'plan', expectedVersion: 0, events: envelope([planOpened(planId)], context(), 'action-plan@1') }),
+          );
+          heads.push({ streamId, version: result.version, head: result.head });
+        }
+        return heads;
       }),
     );
-    stream.version = result.version;
-    stream.head = result.head;
+  } finally {
+    await pool.end();
+  }
+}
+
+function govflowExistingStream(url: string, heads: Head[][]): Session {
+  const pool = openPool(url);
+  const store = new EventStore(pool);
+  return {
+    op: async (writer, i) => {
+      const stream = heads[writer][i % STREAMS_PER_WRITER];
+      const result = await store.transaction((tx) =>
+        tx.append({
+          streamId: stream.streamId,
+          streamType: 'plan',
+          expectedVersion: stream.version,
+          expectedHead: stream.head,
+          events: envelope([contentEdited()], context(), 'action-plan@1'),
+        }),
+      );
+      stream.version = result.version;
+      stream.head = result.head;
+    },
+    close: () => pool.end(),
   };
 }
 
-function emmettNewStream(emmett: PostgresEventStore) {
-  return () => {
-    const planId = randomUUID();
-    const [event] = envelope([planOpened(planId)], context(), 'action-plan@1');
-    // Expected version 0: a new stream, checked by emmett's unique constraint like govflow's.
-    return emmett.appendToStream(`plan-${planId}`, [{ type: event.type, data: event.data as Record<string, unknown>, metadata: { ...event.metadata } }], {
-      expectedStreamVersion: 0n,
-    });
+async function createEmmettSchema(url: string): Promise<void> {
+  const pool = openPool(url);
+  await pool.query(`CREATE SCHEMA emmett`).finally(() => pool.end());
+  const emmett = emmettNewStream(url);
+  await emmett.migrate().finally(() => emmett.close());
+}
+
+/** emmett in a schema of its own, with a pool as large as govflow's (pg's default of 10 would starve it). */
+function emmettNewStream(url: string): Session & { migrate(): Promise<unknown> } {
+  const pool = openPool(url, { searchPath: 'emmett' });
+  const emmett: PostgresEventStore = getPostgreSQLEventStore(url, { connectionOptions: { pool } });
+  return {
+    op: () => {
+      const planId = randomUUID();
+      const [event] = envelope([planOpened(planId)], context(), 'action-plan@1');
+      // Expected version 0: a new stream, checked by emmett's unique constraint as govflow checks its own.
+      return emmett.appendToStream(`plan-${planId}`, [{ type: event.type, data: event.data as Record<string, unknown>, metadata: { ...event.metadata } }], {
+        expectedStreamVersion: 0n,
+      });
+    },
+    migrate: () => emmett.schema.migrate(),
+    close: async () => {
+      await emmett.close();
+      await pool.end();
+    },
   };
 }
 
 async function main(): Promise<void> {
   const args = benchArgs();
   const seconds = args.number('seconds', args.smoke ? 2 : 8);
+  const warmup = args.smoke ? 0.5 : 1;
   const db = await benchDatabase('append');
   const dir = mkdtempSync(join(tmpdir(), 'govflow-append-'));
-  const pool = new Pool({ connectionString: db.url, max: WRITERS });
-  pool.on('error', () => undefined);
-  const store = new EventStore(pool);
-  // emmett gets its own schema and a pool as large as govflow's (pg's default of 10 would starve it).
-  await pool.query(`CREATE SCHEMA emmett`);
-  const emmettPool = new Pool({ connectionString: db.url, max: WRITERS, options: '-c search_path=emmett' });
-  emmettPool.on('error', () => undefined);
-  const emmett = getPostgreSQLEventStore(db.url, { connectionOptions: { pool: emmettPool } });
   try {
-    const { script, payloadBytes } = await preparePgbench(pool, dir);
-    await emmett.schema.migrate();
-    const heads = await openStreams(store);
+    const setup = openPool(db.url);
+    const { script, payloadBytes } = await preparePgbench(setup, dir).finally(() => setup.end());
+    const heads = await openStreams(db.url);
+    await createEmmettSchema(db.url);
 
-    const contenders = {
-      govflow: govflowNewStream(store),
-      emmett: emmettNewStream(emmett),
-      existing: govflowExistingStream(store, heads),
+    const sessions = {
+      govflow: () => govflowNewStream(db.url, 'transaction'),
+      emmett: () => emmettNewStream(db.url),
+      existing: () => govflowExistingStream(db.url, heads),
+      lone: () => govflowNewStream(db.url, 'append'),
     };
-    // Warm-up: fill both pools, let V8 compile the hot paths, and put a few rows in each table.
-    for (const op of Object.values(contenders)) await closedLoop(WRITERS, args.smoke ? 0.5 : 2, op);
+    /** This process's CPU per transaction, per contender: where the client's time goes. */
+    const clientCpu: Record<string, number[]> = {};
+    /** Opens the contender, warms its pool and V8 up unmeasured, measures, and lets its connections go. */
+    const measure = async (name: keyof typeof sessions) => {
+      const session = sessions[name]();
+      try {
+        await closedLoop(WRITERS, warmup, session.op);
+        const before = process.cpuUsage();
+        const result = await closedLoop(WRITERS, seconds, session.op);
+        const cpu = process.cpuUsage(before);
+        (clientCpu[name] ??= []).push((cpu.user + cpu.system) / result.count);
+        return result.perSecond;
+      } finally {
+        await session.close();
+      }
+    };
 
-    const runs = { govflow: [] as number[], pgbench: [] as number[], emmett: [] as number[], existing: [] as number[] };
-    const order = ['govflow', 'pgbench', 'emmett', 'existing'] as const;
+    const runs = { govflow: [] as number[], pgbench: [] as number[], emmett: [] as number[], existing: [] as number[], lone: [] as number[] };
+    const order = ['govflow', 'pgbench', 'emmett', 'existing', 'lone'] as const;
     for (let run = 0; run < args.runs; run++) {
+      // Rotated each run, so no contender always goes first.
       const rotated = order.map((_, i) => order[(i + run) % order.length]);
       for (const name of rotated) {
-        const tps =
-          name === 'pgbench' ? pgbench(db.url, script, { clients: WRITERS, seconds }) : (await closedLoop(WRITERS, seconds, contenders[name])).perSecond;
+        const tps = name === 'pgbench' ? pgbench(db.url, script, { clients: WRITERS, seconds }) : await measure(name);
         runs[name].push(tps);
         console.log(`run ${run + 1}/${args.runs}  ${name.padEnd(8)} ${tps.toFixed(0)} tx/s`);
       }
@@ -207,6 +268,9 @@ async function main(): Promise<void> {
         target: '>= 0.4x pgbench',
         goal: { ratioAtLeast: 0.4 },
       }),
+      // For comparison, no target: the same append as a transaction of one statement.
+      row({ scenario: `${newStream}, EventStore.append`, measure: 'throughput', unit: 'tx/s', runs: runs.lone, baseline: { name: 'pgbench', runs: runs.pgbench } }),
+      row({ scenario: `${newStream}, EventStore.append`, measure: 'throughput', unit: 'tx/s', runs: runs.lone, baseline: { name: 'emmett-postgresql', runs: runs.emmett } }),
     ];
     const emmettVersion = JSON.parse(readFileSync(join(dirname(require.resolve('@event-driven-io/emmett-postgresql')), '..', 'package.json'), 'utf8')).version;
     report(args, rows, [
@@ -214,11 +278,12 @@ async function main(): Promise<void> {
       `pgbench: one-row INSERT (autocommit) into a copy of \`events\` (LIKE ... INCLUDING ALL), ${WRITERS} clients, 2 threads.`,
       `emmett-postgresql ${emmettVersion}: appendToStream with expectedStreamVersion 0n, schema "emmett", pool of ${WRITERS}.`,
       `existing streams: ${STREAMS_PER_WRITER} per writer, opened before the runs; each append carries the expected version and head hash.`,
+      'Round trips per transaction: pgbench 1; govflow transaction() 2 (BEGIN + append in one message, COMMIT); EventStore.append 1; emmett 3 (BEGIN, append, COMMIT).',
+      `Client CPU per transaction in this process (median, us): ${Object.entries(clientCpu)
+        .map(([name, values]) => `${name} ${median(values).toFixed(0)}`)
+        .join(', ')}.`,
     ]);
   } finally {
-    await emmett.close();
-    await emmettPool.end();
-    await pool.end();
     rmSync(dir, { recursive: true, force: true });
     await db.drop();
   }

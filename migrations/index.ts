@@ -5,6 +5,7 @@ import { DeliveredBy1732406580000 } from './1732406580000-DeliveredBy';
 import { TaskTimers1732406640000 } from './1732406640000-TaskTimers';
 import { Checkpoints1732406700000 } from './1732406700000-Checkpoints';
 import { OutboxLeaseIndex1732406770000 } from './1732406770000-OutboxLeaseIndex';
+import { LeanerAppend1732406780000 } from './1732406780000-LeanerAppend';
 
 /** Every migration, in order. Listed explicitly so the same array works compiled and in tests. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   TaskTimers1732406640000,
   Checkpoints1732406700000,
   OutboxLeaseIndex1732406770000,
+  LeanerAppend1732406780000,
 ];
