@@ -154,4 +154,107 @@ describe('event store on PostgreSQL', () => {
     }
     expect(order).toEqual([slow, fast]);
   });
+
+  describe('round trips: BEGIN with the first statement, writes with the next statement or COMMIT', () => {
+    // Text that a literal must carry exactly: quotes, backslashes, what looks like SQL, $n, emoji, newlines.
+    const awkward = ["O'Brien", 'C:\\temp\\new', "E'\\x00'", '$$; DROP TABLE events; --', '$1 $2', 'ñandú 🇬🇹\r\n\ttab', '{"a":[1,"b"]}', ''];
+    const outboxRow = (tx: { write(sql: string, params?: unknown[]): void }, id: string, payload: unknown) =>
+      tx.write(`INSERT INTO outbox (id, kind, payload) VALUES ($1, 'notification', $2)`, [id, JSON.stringify(payload)]);
+
+    it('stores awkward text exactly, in events (hash chain intact) and in deferred writes', async () => {
+      const streamId = `test-${randomUUID()}-'\\-ñ`;
+      const ids = awkward.map(() => randomUUID());
+      const appended = await store.transaction(async (tx) => {
+        const first = await tx.append({ streamId, streamType: 'test', expectedVersion: 0, events: awkward.map((text, n) => ({ ...event(n), data: { n, text } })) });
+        awkward.forEach((text, i) => outboxRow(tx, ids[i], { text, list: [text, null, 1.5] }));
+        return first;
+      });
+      const stored = await store.readStream(streamId);
+      expect(stored.map((e) => (e.data as { text: string }).text)).toEqual(awkward);
+      for (const e of stored) expect(chainHash(e.prevHash, e)).toBe(e.hash);
+      expect(appended.head).toBe(stored[stored.length - 1].hash);
+      const { rows } = await pool.query(`SELECT id, payload FROM outbox WHERE id = ANY($1::uuid[])`, [ids]);
+      const byId = new Map(rows.map((r) => [r.id, r.payload]));
+      awkward.forEach((text, i) => expect(byId.get(ids[i])).toEqual({ text, list: [text, null, 1.5] }));
+    });
+
+    it('writes arrays (unnest), NULLs and timestamps as parameters would', async () => {
+      const ids = [randomUUID(), randomUUID()];
+      await store.transaction(async (tx) => {
+        await tx.append({ streamId: `test-${randomUUID()}`, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+        tx.write(
+          `INSERT INTO outbox (id, kind, payload, next_attempt_at, last_error) SELECT i, 'notification', '{}', t, e FROM unnest($1::uuid[], $2::timestamptz[], $3::text[]) AS u(i, t, e)`,
+          [ids, ['2024-12-31T14:00:00.000Z', new Date('2025-01-01T00:00:00Z')], ['a "quoted", {braced} \\ value', null]],
+        );
+      });
+      const { rows } = await pool.query(`SELECT id, next_attempt_at, last_error FROM outbox WHERE id = ANY($1::uuid[]) ORDER BY next_attempt_at`, [ids]);
+      expect(rows.map((r) => [r.id, r.next_attempt_at.toISOString(), r.last_error])).toEqual([
+        [ids[0], '2024-12-31T14:00:00.000Z', 'a "quoted", {braced} \\ value'],
+        [ids[1], '2025-01-01T00:00:00.000Z', null],
+      ]);
+    });
+
+    it('lets a query see the writes before it, and commits them with the events', async () => {
+      const streamId = `test-${randomUUID()}`;
+      const id = randomUUID();
+      const seen = await store.transaction(async (tx) => {
+        await tx.append({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+        outboxRow(tx, id, { step: 1 });
+        const { rows } = await tx.query(`SELECT payload FROM outbox WHERE id = $1`, [id]);
+        return rows[0]?.payload;
+      });
+      expect(seen).toEqual({ step: 1 });
+      expect((await pool.query(`SELECT count(*)::int AS n FROM outbox WHERE id = $1`, [id])).rows[0].n).toBe(1);
+    });
+
+    it('fails the whole transaction when a deferred write fails at COMMIT: no event, no stream, no row', async () => {
+      const streamId = `test-${randomUUID()}`;
+      const id = randomUUID();
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.append({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+          outboxRow(tx, id, { ok: true });
+          outboxRow(tx, id, { duplicate: true }); // the same primary key: fails when sent
+        }),
+      ).rejects.toMatchObject({ code: '23505' });
+      const counts = await pool.query(
+        `SELECT (SELECT count(*) FROM events WHERE stream_id = $1)::int AS events, (SELECT count(*) FROM streams WHERE stream_id = $1)::int AS streams,
+                (SELECT count(*) FROM outbox WHERE id = $2)::int AS outbox`,
+        [streamId, id],
+      );
+      expect(counts.rows[0]).toEqual({ events: 0, streams: 0, outbox: 0 });
+      // The connection went back to the pool clean: the next transaction works.
+      await store.transaction((tx) => tx.append({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] }));
+    });
+
+    it('sends text with NUL as a parameter, where PostgreSQL refuses it, and leaves nothing behind', async () => {
+      const streamId = `test-${randomUUID()}`;
+      const id = randomUUID();
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.append({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+          tx.write(`INSERT INTO outbox (id, kind, payload, last_error) VALUES ($1, 'notification', '{}', $2)`, [id, 'nul \u0000 inside']);
+        }),
+      ).rejects.toMatchObject({ code: '22021' });
+      expect((await pool.query(`SELECT count(*)::int AS n FROM events WHERE stream_id = $1`, [streamId])).rows[0].n).toBe(0);
+      await expect(store.transaction((tx) => tx.append({ streamId: `nul-\u0000-${randomUUID()}`, streamType: 'test', expectedVersion: 0, events: [event(1)] }))).rejects.toMatchObject({
+        code: '22021',
+      });
+    });
+
+    it('turns a lost race into VersionConflict through transaction() and through a lone append', async () => {
+      const streamId = `test-${randomUUID()}`;
+      await store.append({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+      await expect(store.append({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] })).rejects.toBeInstanceOf(VersionConflict);
+      await expect(store.transaction((tx) => tx.append({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] }))).rejects.toBeInstanceOf(VersionConflict);
+      expect((await store.readStream(streamId)).map((e) => e.version)).toEqual([1]);
+    });
+
+    it('sends nothing for a transaction that does nothing, and writes alone still commit', async () => {
+      await expect(store.transaction(async () => 'nothing')).resolves.toBe('nothing');
+      const id = randomUUID();
+      await store.transaction(async (tx) => outboxRow(tx, id, { alone: true }));
+      expect((await pool.query(`SELECT payload FROM outbox WHERE id = $1`, [id])).rows[0].payload).toEqual({ alone: true });
+    });
+  });
 });

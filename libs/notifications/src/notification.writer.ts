@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Mesa, NotificationDraft, NotificationFacts, PlanState, TaskState, notificationsFor } from '@govflow/domain';
-import { EventStoreTransaction, StoredEvent } from '@govflow/event-store';
+import { SqlWriter, StoredEvent } from '@govflow/event-store';
 
 /** Facts about a plan event, for its messages. */
 export function planFacts(event: StoredEvent, plan: PlanState, mesa: Mesa): NotificationFacts {
@@ -36,21 +36,18 @@ export class OutboxSignal extends EventEmitter {
 
 /**
  * Writes the inbox rows and the outbox rows (one per external channel the institution has)
- * inside the transaction that records the events: nothing is sent that was not committed,
- * and nothing committed is lost.
+ * inside the transaction that records the events (sent with its next statement or COMMIT):
+ * nothing is sent that was not committed, and nothing committed is lost.
  */
-export async function recordNotifications(
-  tx: EventStoreTransaction,
-  items: { event: StoredEvent; facts: NotificationFacts }[],
-): Promise<{ notifications: number; outbox: number }> {
+export function recordNotifications(tx: SqlWriter, items: { event: StoredEvent; facts: NotificationFacts }[]): { notifications: number } {
   const rows = items.flatMap(({ event, facts }) =>
     notificationsFor(event.type, facts).map((draft: NotificationDraft) => ({ id: randomUUID(), draft, event, mesa: facts.mesa.code })),
   );
-  if (rows.length === 0) return { notifications: 0, outbox: 0 };
+  if (rows.length === 0) return { notifications: 0 };
   const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
   // One statement, one round trip: the inbox rows, then an outbox row per external channel
   // the institution has (webhook, e-mail), from the rows just inserted.
-  const outbox = await tx.query(
+  tx.write(
     `WITH inbox AS (
        INSERT INTO notifications (id, entity, type, event_position, mesa, plan_id, task_id, message_es, message_en, subject_es, subject_en, created_at)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::uuid[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
@@ -76,5 +73,5 @@ export async function recordNotifications(
       column((r) => r.event.recordedAt),
     ],
   );
-  return { notifications: rows.length, outbox: outbox.rowCount ?? 0 };
+  return { notifications: rows.length };
 }

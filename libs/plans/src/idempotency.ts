@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
 import { ValidationFailed, sha256OfCanonical } from '@govflow/domain';
-import { PG_POOL } from '@govflow/event-store';
+import { PG_POOL, SqlWriter } from '@govflow/event-store';
 
 export interface CommandAnswer<T = unknown> {
   status: number;
@@ -9,7 +9,6 @@ export interface CommandAnswer<T = unknown> {
   etag?: string;
 }
 
-type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
 
 export const fingerprintOf = (method: string, path: string, body: unknown): string => sha256OfCanonical({ method, path, body: body ?? null });
 
@@ -37,8 +36,9 @@ export class IdempotencyStore {
     return { status: rows[0].status, body: rows[0].response, ...(rows[0].etag ? { etag: rows[0].etag } : {}) };
   }
 
-  async record(db: Queryable, actorId: string, commandId: string, fingerprint: string, answer: CommandAnswer): Promise<void> {
-    await db.query(`INSERT INTO commands (actor_id, command_id, fingerprint, status, response, etag) VALUES ($1, $2, $3, $4, $5, $6)`, [
+  /** Recorded with the command's other writes (sent with its COMMIT). */
+  record(db: SqlWriter, actorId: string, commandId: string, fingerprint: string, answer: CommandAnswer): void {
+    db.write(`INSERT INTO commands (actor_id, command_id, fingerprint, status, response, etag) VALUES ($1, $2, $3, $4, $5, $6)`, [
       actorId,
       commandId,
       fingerprint,
@@ -54,10 +54,10 @@ export class IdempotencyStore {
    */
   async once<T>(
     key: { actorId: string; commandId?: string; fingerprint: string },
-    run: (record: (db: Queryable, answer: CommandAnswer<T>) => Promise<void>) => Promise<CommandAnswer<T>>,
+    run: (record: (db: SqlWriter, answer: CommandAnswer<T>) => void) => Promise<CommandAnswer<T>>,
   ): Promise<CommandAnswer<T>> {
     const { actorId, commandId, fingerprint } = key;
-    if (!commandId) return run(async () => undefined);
+    if (!commandId) return run(() => undefined);
     const earlier = await this.find(actorId, commandId, fingerprint);
     if (earlier) return earlier as CommandAnswer<T>;
     try {

@@ -1,12 +1,10 @@
 import { NewEvent, PlanState, formatDefinitionRef } from '@govflow/domain';
-import { AppendResult, CommandContext, EventStoreTransaction, envelope } from '@govflow/event-store';
+import { AppendResult, CommandContext, EventStoreTransaction, SqlWriter, envelope } from '@govflow/event-store';
 import { foldPlanFrom, planStreamId } from './plan.repository';
 
-type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
-
-/** The plan read model, written in the same transaction as the plan's events. */
-export async function upsertPlan(db: Queryable, plan: PlanState): Promise<void> {
-  await db.query(
+/** The plan read model, written in the same transaction as the plan's events (sent with its next statement or COMMIT). */
+export function upsertPlan(db: SqlWriter, plan: PlanState): void {
+  db.write(
     `INSERT INTO plans (id, mesa, status, version, revision, title, drafter, state, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, version = EXCLUDED.version, revision = EXCLUDED.revision,
@@ -34,6 +32,6 @@ export async function appendToPlan(
     events: envelope(events, ctx, formatDefinitionRef(state.definition)),
   });
   const after = foldPlanFrom(state, appended.events);
-  await upsertPlan(tx, after);
+  upsertPlan(tx, after);
   return { after, appended };
 }

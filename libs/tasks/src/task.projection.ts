@@ -1,10 +1,11 @@
 import { TaskState } from '@govflow/domain';
 
-type Queryable = { query: (sql: string, params?: unknown[]) => Promise<unknown> };
+/** A transaction's deferred writes (EventStoreTransaction.write). */
+type SqlWriter = { write: (sql: string, params?: unknown[]) => void };
 
-/** The task read model, written with the task's events. */
-export async function upsertTask(db: Queryable, task: TaskState): Promise<void> {
-  await db.query(
+/** The task read model, written with the task's events (sent with the transaction's next statement or COMMIT). */
+export function upsertTask(db: SqlWriter, task: TaskState): void {
+  db.write(
     `INSERT INTO tasks (id, plan_id, mesa, entity, status, due_date, version, state, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (id) DO UPDATE SET entity = EXCLUDED.entity, status = EXCLUDED.status, due_date = EXCLUDED.due_date,

@@ -68,7 +68,7 @@ export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
       const events = decideAction(definition, state, command, decision);
       const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
 
-      let outboxRows = 0;
+      let notified = 0;
       const answer = await this.store.transaction(async (tx) => {
         const { after, appended } = await appendToPlan(tx, { state, head }, events, ctx);
         const told = appended.events.map((event) => ({ event, facts: planFacts(event, after, mesa) }));
@@ -82,17 +82,17 @@ export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
               events: envelope(task.events, causation),
             });
             const taskState = created.events.reduce<TaskState | null>((s, e) => evolveTask(s, e as TaskRecordedEvent), null)!;
-            await upsertTask(tx, taskState);
-            await planTaskTimers(tx, taskState.id, taskState.dueDate);
+            upsertTask(tx, taskState);
+            planTaskTimers(tx, taskState.id, taskState.dueDate);
             told.push(...created.events.map((event) => ({ event, facts: taskFacts(event, taskState, after, mesa) })));
           }
         }
-        outboxRows = (await recordNotifications(tx, told)).outbox;
+        notified = recordNotifications(tx, told).notifications;
         const answer = { status: 200, body: viewFor(definition, after, actor, mesa, meta.now), etag: etagOf(after.version) };
-        await record(tx, answer);
+        record(tx, answer);
         return answer;
       });
-      if (outboxRows > 0) this.outbox.written();
+      if (notified > 0) this.outbox.written();
       this.logger.log({ correlationId: meta.correlationId, commandId: ctx.commandId, planId, action, version: answer.body.version }, 'plan action recorded');
       return answer;
     });

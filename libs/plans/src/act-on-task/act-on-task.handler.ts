@@ -42,18 +42,18 @@ export class ActOnTaskHandler implements ICommandHandler<ActOnTaskCommand> {
       checkIfMatch(ifMatch, task.version);
       const decided = decideTask(task, command, decision);
       const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
-      let outboxRows = 0;
+      let notified = 0;
       const answer = await this.store.transaction(async (tx) => {
         const { state: plan } = await this.plans.load(task.planId);
         const recorded = await appendToTask(tx, { task, head: events[events.length - 1].hash }, decided, ctx, { plan, mesa });
         const after = recorded.after;
-        outboxRows = recorded.outbox;
+        notified = recorded.notified;
         const view = { ...toTaskView(after, meta.now), allowedActions: allowedTaskActions(after, decision) };
         const answer = { status: 200, body: view, etag: etagOf(after.version) };
-        await record(tx, answer);
+        record(tx, answer);
         return answer;
       });
-      if (outboxRows > 0) this.outbox.written();
+      if (notified > 0) this.outbox.written();
       this.logger.log({ correlationId: meta.correlationId, commandId: ctx.commandId, taskId, action, version: answer.body.version }, 'task action recorded');
       return answer;
     });

@@ -10,9 +10,9 @@ export function foldTask(events: { type: string }[], from: TaskState | null = nu
 }
 
 /** Plans (or re-plans, when the due date changes) a task's timers, inside the caller's transaction. */
-export async function planTaskTimers(tx: EventStoreTransaction, taskId: string, dueDate: string): Promise<void> {
+export function planTaskTimers(tx: EventStoreTransaction, taskId: string, dueDate: string): void {
   const timers = timersFor(dueDate);
-  await tx.query(
+  tx.write(
     `INSERT INTO task_timers (task_id, kind, due_at) SELECT $1, k, d FROM unnest($2::text[], $3::timestamptz[]) AS t(k, d)
      ON CONFLICT (task_id, kind) DO UPDATE SET due_at = EXCLUDED.due_at,
        fired_at = CASE WHEN task_timers.due_at = EXCLUDED.due_at THEN task_timers.fired_at ELSE NULL END`,
@@ -32,7 +32,7 @@ export async function appendToTask(
   events: NewEvent[],
   ctx: CommandContext,
   context: { plan: PlanState; mesa: Mesa },
-): Promise<{ after: TaskState; outbox: number }> {
+): Promise<{ after: TaskState; notified: number }> {
   const { task, head } = loaded;
   const appended = await tx.append({
     streamId: taskStreamId(task.id),
@@ -42,8 +42,8 @@ export async function appendToTask(
     events: envelope(events, ctx),
   });
   const after = foldTask(appended.events, task)!;
-  await upsertTask(tx, after);
-  if (after.dueDate !== task.dueDate) await planTaskTimers(tx, task.id, after.dueDate);
+  upsertTask(tx, after);
+  if (after.dueDate !== task.dueDate) planTaskTimers(tx, task.id, after.dueDate);
   const told = appended.events.map((event) => ({ event, facts: taskFacts(event, after, context.plan, context.mesa) }));
-  return { after, outbox: (await recordNotifications(tx, told)).outbox };
+  return { after, notified: recordNotifications(tx, told).notifications };
 }

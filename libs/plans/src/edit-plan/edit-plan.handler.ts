@@ -40,7 +40,7 @@ export class EditPlanHandler implements ICommandHandler<EditPlanCommand> {
       const answer = await this.store.transaction(async (tx) => {
         const { after } = await appendToPlan(tx, { state, head }, events, ctx);
         const answer = { status: 200, body: viewFor(definition, after, actor, mesa, meta.now), etag: etagOf(after.version) };
-        await record(tx, answer);
+        record(tx, answer);
         return answer;
       });
       this.logger.log({ correlationId: meta.correlationId, commandId: ctx.commandId, planId, version: answer.body.version }, 'plan content edited');

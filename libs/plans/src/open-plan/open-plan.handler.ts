@@ -43,9 +43,9 @@ export class OpenPlanHandler implements ICommandHandler<OpenPlanCommand> {
           events: envelope(events, ctx, formatDefinitionRef(definition)),
         });
         const state = foldPlan(appended.events)!;
-        await upsertPlan(tx, state);
+        upsertPlan(tx, state);
         const answer = { status: 201, body: viewFor(definition, state, actor, mesa, meta.now), etag: etagOf(state.version) };
-        await record(tx, answer);
+        record(tx, answer);
         return answer;
       });
       this.logger.log({ correlationId: meta.correlationId, commandId: ctx.commandId, planId, mesa: mesa.code }, 'plan opened');

@@ -65,7 +65,7 @@ export class TaskTimerScheduler implements OnApplicationBootstrap, OnApplication
           if (decided.length > 0) {
             const ctx = { actor: TIMER_ACTOR, now: now.toISOString(), commandId: randomUUID(), correlationId: `timer:${kind}` };
             const [mesa, { state: plan }] = await Promise.all([this.directory.getMesa(task.mesa), this.plans.load(task.planId)]);
-            wrote = (await appendToTask(tx, { task, head: stream[stream.length - 1].hash }, decided, ctx, { plan, mesa })).outbox;
+            wrote = (await appendToTask(tx, { task, head: stream[stream.length - 1].hash }, decided, ctx, { plan, mesa })).notified;
           }
         }
         await tx.query(`UPDATE task_timers SET fired_at = $3 WHERE task_id = $1 AND kind = $2`, [taskId, kind, now.toISOString()]);
