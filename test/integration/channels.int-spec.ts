@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerEnvelope, type SMTPServerError } from 'smtp-server';
-import { DeliveryError, EmailSender, isAllowedWebhookUrl, sendWebhook, signWebhook, verifyWebhookSignature, webhookAgent } from '../../libs/notifications/src/channels';
+import { DeliveryError, EmailSender, isAllowedWebhookUrl, sendWebhook, signWebhook, verifyWebhookSignature, webhookAgents } from '../../libs/notifications/src/channels';
 
 /** Resolves to the rejection (or null), so that its fields can be asserted. */
 const failureOf = (p: Promise<unknown>): Promise<DeliveryError | null> => p.then(() => null, (e: DeliveryError) => e);
@@ -184,12 +184,12 @@ describe('sendWebhook to a loopback receiver', () => {
   });
 
   it('opens at most the configured connections to one receiver; the rest wait their turn', async () => {
-    const agent = webhookAgent(3);
+    const agents = webhookAgents(3);
     const before = receiver.connections();
     try {
-      await Promise.all(Array.from({ length: 30 }, (_, i) => sendWebhook({ url: `${receiver.base}/ok`, secret, body: { i }, notificationId: `n-cap-${i}`, agent })));
+      await Promise.all(Array.from({ length: 30 }, (_, i) => sendWebhook({ url: `${receiver.base}/ok`, secret, body: { i }, notificationId: `n-cap-${i}`, agents })));
     } finally {
-      await agent.close();
+      agents['http:'].destroy();
     }
     expect(receiver.received).toHaveLength(30);
     expect(new Set(receiver.received.map((r) => r.headers['idempotency-key'])).size).toBe(30);

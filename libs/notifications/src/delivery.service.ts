@@ -1,10 +1,9 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { Pool } from 'pg';
-import type { Agent } from 'undici';
 import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
 import { PG_POOL } from '@govflow/event-store';
-import { DeliveryError, EmailSender, sendWebhook, webhookAgent } from './channels';
+import { DeliveryError, EmailSender, WebhookAgents, sendWebhook, webhookAgents } from './channels';
 import { retryDelayMs } from './retry-policy';
 import { Batcher } from './batcher';
 
@@ -54,7 +53,7 @@ export function webhookBody(p: Parcel) {
 @Injectable()
 export class DeliveryService implements OnModuleDestroy {
   private email?: EmailSender;
-  private readonly webhooks: Agent;
+  private readonly webhooks: WebhookAgents;
   private readonly deliveredBy = `${hostname()}:${process.pid}`;
 
   constructor(
@@ -63,12 +62,13 @@ export class DeliveryService implements OnModuleDestroy {
   ) {
     const { smtpUrl, mailFrom } = config.notifications;
     if (smtpUrl) this.email = new EmailSender({ smtpUrl, from: mailFrom });
-    this.webhooks = webhookAgent(config.notifications.webhookConnections);
+    this.webhooks = webhookAgents(config.notifications.webhookConnections);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     this.email?.close();
-    await this.webhooks.close();
+    this.webhooks['http:'].destroy();
+    this.webhooks['https:'].destroy();
   }
 
   private readonly loader = new Batcher<string, Parcel>(async (ids) => {
@@ -107,7 +107,7 @@ export class DeliveryService implements OnModuleDestroy {
         body: webhookBody(parcel),
         notificationId: parcel.notification_id,
         timeoutMs: this.config.notifications.webhookTimeoutMs,
-        agent: this.webhooks,
+        agents: this.webhooks,
       });
       return;
     }
