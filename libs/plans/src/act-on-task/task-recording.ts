@@ -20,7 +20,6 @@ export function planTaskTimers(tx: EventStoreTransaction, taskId: string, dueDat
   );
 }
 
-/** One indexed look-up per pass: cheap enough to keep reminders within seconds of their time. */
 /**
  * Appends a decision's events to a task loaded at (version, head), inside the caller's
  * transaction: the task's read model, its timers when the due date moved, and the
