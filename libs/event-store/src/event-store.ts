@@ -1,10 +1,10 @@
 import { Pool, PoolClient, QueryResult } from 'pg';
-// The exact text pg sends for a parameter (dates, arrays, JSON, ...), to write it as a literal.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { prepareValue } = require('pg/lib/utils') as { prepareValue: (value: unknown) => string | Buffer | null };
 import { VersionConflict } from '@govflow/domain';
 import { chainHash, GENESIS_HASH_HEX } from './hash-chain';
 import { AppendRequest, AppendResult, GlobalCheckpoint, StoredEvent } from './event-store.types';
+
+// The exact text pg sends for a parameter (dates, arrays, JSON, ...), to write it as a literal.
+const { prepareValue } = require('pg/lib/utils') as { prepareValue: (value: unknown) => string | Buffer | null };
 
 const EVENT_COLUMNS = `position::text AS position, stream_id, stream_version, type, data, metadata,
   recorded_at, encode(prev_hash, 'hex') AS prev_hash, encode(hash, 'hex') AS hash`;
