@@ -50,6 +50,7 @@ export class TaskTimerScheduler implements OnApplicationBootstrap, OnApplication
   async fireDue(now: Date = this.clock.now()): Promise<number> {
     let fired = 0;
     for (;;) {
+      let notified = 0;
       const one = await this.store.transaction(async (tx) => {
         const { rows } = await tx.query<{ task_id: string; kind: TimerKind }>(
           `SELECT task_id, kind FROM task_timers WHERE fired_at IS NULL AND due_at <= $1 ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
@@ -59,19 +60,19 @@ export class TaskTimerScheduler implements OnApplicationBootstrap, OnApplication
         const { task_id: taskId, kind } = rows[0];
         const stream = await this.store.readStream(taskStreamId(taskId));
         const task = foldTask(stream);
-        let wrote = 0;
         if (task) {
           const decided = decideTimer(task, kind, now);
           if (decided.length > 0) {
             const ctx = { actor: TIMER_ACTOR, now: now.toISOString(), commandId: randomUUID(), correlationId: `timer:${kind}` };
             const [mesa, { state: plan }] = await Promise.all([this.directory.getMesa(task.mesa), this.plans.load(task.planId)]);
-            wrote = (await appendToTask(tx, { task, head: stream[stream.length - 1].hash }, decided, ctx, { plan, mesa })).notified;
+            notified = (await appendToTask(tx, { task, head: stream[stream.length - 1].hash }, decided, ctx, { plan, mesa })).notified;
           }
         }
-        await tx.query(`UPDATE task_timers SET fired_at = $3 WHERE task_id = $1 AND kind = $2`, [taskId, kind, now.toISOString()]);
-        if (wrote > 0) this.outbox.written();
+        tx.write(`UPDATE task_timers SET fired_at = $3 WHERE task_id = $1 AND kind = $2`, [taskId, kind, now.toISOString()]);
         return true;
       });
+      // After the commit, so that the relay or dispatcher it wakes finds the rows.
+      if (notified > 0) this.outbox.written();
       if (!one) return fired;
       fired++;
     }
