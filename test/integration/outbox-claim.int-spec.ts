@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { createDatabase, databaseUrl, dropDatabase, runMigrations } from '@govflow/database';
 import { claimDueOutbox, releaseClaims } from '@govflow/notifications/outbox-claim';
 
@@ -20,6 +20,19 @@ describe('outbox claim', () => {
   });
   afterAll(async () => {
     await pool.end();
+    // pool.end() resolves once its clients are told to end, not once their backends are gone;
+    // dropping the database (WITH FORCE) before that would hit them with an error of its own.
+    const server = new Client({ connectionString: serverUrl });
+    await server.connect();
+    try {
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await server.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1`, [name]);
+        if (rows[0].n === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await server.end();
+    }
     await dropDatabase(serverUrl, name);
   });
   beforeEach(() => pool.query('TRUNCATE outbox'));
