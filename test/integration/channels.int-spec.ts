@@ -1,6 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerEnvelope, type SMTPServerError } from 'smtp-server';
+import type { Pool } from 'pg';
+import type { GovflowConfig } from '../../libs/config/src';
+import { DeliveryService } from '../../libs/notifications/src/delivery.service';
 import { DeliveryError, EmailSender, isAllowedWebhookUrl, sendWebhook, signWebhook, verifyWebhookSignature, webhookAgents } from '../../libs/notifications/src/channels';
 
 /** Resolves to the rejection (or null), so that its fields can be asserted. */
@@ -194,6 +197,39 @@ describe('sendWebhook to a loopback receiver', () => {
     expect(receiver.received).toHaveLength(30);
     expect(new Set(receiver.received.map((r) => r.headers['idempotency-key'])).size).toBe(30);
     expect(receiver.connections() - before).toBe(3);
+  });
+});
+
+describe('DeliveryService at send time', () => {
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+  });
+  afterAll(() => stopReceiver(receiver.server));
+
+  // send() talks to the channel only; the pool is for reading and recording, not used here.
+  const service = (allowedHosts?: string[]) =>
+    new DeliveryService({} as Pool, {
+      notifications: { webhookAllowedHosts: allowedHosts, webhookTimeoutMs: 2000, webhookConnections: 4, mailFrom: 'govflow <no-reply@govflow.local>' },
+    } as GovflowConfig);
+  const parcel = (url: string) =>
+    ({ id: 'o-1', channel: 'webhook', notification_id: 'n-allow', entity: 'GAE', type: 'plan.submitted', mesa: 'M', plan_id: null, task_id: null,
+       message_es: 'Plan enviado', message_en: 'Plan submitted', subject_es: 'Plan enviado', created_at: new Date(), email: null,
+       webhook_url: url, webhook_secret: 'secret' }) as Parameters<DeliveryService['send']>[0];
+
+  it('refuses, for good, a webhook whose host the allowlist no longer admits, and sends nothing', async () => {
+    const narrowed = service(['hooks.gob.gt']);
+    const err = await failureOf(narrowed.send(parcel(`${receiver.base}/ok`)));
+    narrowed.onModuleDestroy();
+    expect(err).toBeInstanceOf(DeliveryError);
+    expect(err).toMatchObject({ retryable: false });
+    expect(err?.message).toMatch(/GOVFLOW_WEBHOOK_ALLOWED_HOSTS/);
+    expect(receiver.received).toHaveLength(0);
+
+    const admitted = service(['127.0.0.1']);
+    await admitted.send(parcel(`${receiver.base}/ok`));
+    admitted.onModuleDestroy();
+    expect(receiver.received).toHaveLength(1);
   });
 });
 

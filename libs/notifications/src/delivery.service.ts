@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Pool } from 'pg';
 import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
 import { PG_POOL } from '@govflow/event-store';
-import { DeliveryError, EmailSender, WebhookAgents, sendWebhook, webhookAgents } from './channels';
+import { DeliveryError, EmailSender, WebhookAgents, isAllowedWebhookUrl, sendWebhook, webhookAgents } from './channels';
 import { retryDelayMs } from './retry-policy';
 import { Batcher } from './batcher';
 
@@ -101,6 +101,10 @@ export class DeliveryService implements OnModuleDestroy {
   async send(parcel: Parcel): Promise<void> {
     if (parcel.channel === 'webhook') {
       if (!parcel.webhook_url || !parcel.webhook_secret) throw new DeliveryError('the institution has no webhook configured any more', false);
+      // Checked again at send time: the allowlist may have been narrowed since the URL was set.
+      if (!isAllowedWebhookUrl(parcel.webhook_url, this.config.notifications.webhookAllowedHosts)) {
+        throw new DeliveryError('the webhook host is not in GOVFLOW_WEBHOOK_ALLOWED_HOSTS any more', false);
+      }
       await sendWebhook({
         url: parcel.webhook_url,
         secret: parcel.webhook_secret,
