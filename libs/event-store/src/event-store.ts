@@ -68,8 +68,9 @@ export class EventStoreTransaction implements SqlWriter {
     const append = prepareAppend(request);
     return finishAppend(request, append, async () => {
       const writes = this.inlinePending();
-      if (writes && inlinable(append.args)) {
-        const results = await this.sendInline([...writes, inlineAppend(append.args)]);
+      const call = inlineStatement(APPEND_SQL, append.args);
+      if (writes && call) {
+        const results = await this.sendInline([...writes, call]);
         return results[results.length - 1].rows[0].positions;
       }
       await this.flush();
@@ -199,15 +200,6 @@ async function finishAppend(request: AppendRequest, append: PreparedAppend, call
 }
 
 /**
- * Whether the arguments can be written as SQL literals exactly: integers as digits, text
- * without NUL (a simple-protocol message ends at the first NUL). Anything else is sent as
- * parameters, and PostgreSQL judges it as it always did.
- */
-function inlinable(args: AppendArgs): boolean {
-  return args.every((arg) => (typeof arg === 'number' ? Number.isSafeInteger(arg) : !arg.includes('\0')));
-}
-
-/**
  * A parameterised statement with its parameters written as SQL literals: each as the text pg
  * would have sent for it (its own prepareValue), quoted, so PostgreSQL infers its type from
  * the context exactly as for an untyped parameter. Undefined when a value cannot be written
@@ -226,14 +218,6 @@ function inlineStatement(sql: string, params: unknown[]): string | undefined {
     if (value === undefined) throw new Error(`statement refers to $${n}, but has ${values.length} parameters`);
     return value;
   });
-}
-
-/** The call with its arguments written as SQL literals, for a simple-protocol message. */
-function inlineAppend([streamId, streamType, expectedVersion, expectedHead, newVersion, newHead, events]: AppendArgs): string {
-  return (
-    `SELECT govflow_append(${literal(streamId)}, ${literal(streamType)}, ${expectedVersion}, decode(${literal(expectedHead)}, 'hex'), ` +
-    `${newVersion}, decode(${literal(newHead)}, 'hex'), ${literal(events)}::jsonb)::text[] AS positions`
-  );
 }
 
 /**
@@ -281,8 +265,9 @@ export class EventStore {
   async append(request: AppendRequest): Promise<AppendResult> {
     const append = prepareAppend(request);
     return finishAppend(request, append, async () => {
-      const { rows } = inlinable(append.args)
-        ? await this.pool.query<{ positions: string[] }>(inlineAppend(append.args))
+      const call = inlineStatement(APPEND_SQL, append.args);
+      const { rows } = call
+        ? await this.pool.query<{ positions: string[] }>(call)
         : await this.pool.query<{ positions: string[] }>(APPEND_SQL, [...append.args]);
       return rows[0].positions;
     });
