@@ -17,14 +17,14 @@
  * to run so that none always goes first; the table shows medians over the runs.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Pool } from 'pg';
 import { getPostgreSQLEventStore, PostgresEventStore } from '@event-driven-io/emmett-postgresql';
 import { Actor } from '@govflow/domain';
 import { AppendRequest, CommandContext, envelope, EventStore } from '@govflow/event-store';
-import { benchArgs, benchDatabase, BenchRow, closedLoop, median, pgbench, report, row, runBench } from './harness';
+import { benchArgs, benchDatabase, BenchRow, closedLoop, median, pgbench, preparePgbenchInsert, report, row, runBench } from './harness';
 
 const WRITERS = 16;
 /** Existing streams each writer owns in scenario 2; no two writers ever share one. */
@@ -60,27 +60,6 @@ const contentEdited = () => ({ type: 'plan.content-edited', data: { content: CON
 function context(): CommandContext {
   const id = randomUUID();
   return { actor: DRAFTER, now: new Date().toISOString(), commandId: id, correlationId: id };
-}
-
-const sqlLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`;
-
-/**
- * The baseline table: `events` copied with its identity, defaults, constraints and indexes,
- * and a pgbench script inserting one row of the same payload per transaction.
- */
-async function preparePgbench(pool: Pool, dir: string): Promise<{ script: string; payloadBytes: number }> {
-  await pool.query(`CREATE TABLE baseline_events (LIKE events INCLUDING ALL)`);
-  const [event] = envelope([planOpened(randomUUID())], context(), 'action-plan@1');
-  const data = JSON.stringify(event.data);
-  const metadata = JSON.stringify(event.metadata);
-  const hash = (byte: string) => `'\\x${byte.repeat(32)}'::bytea`;
-  const script = join(dir, 'append.sql');
-  writeFileSync(
-    script,
-    `INSERT INTO baseline_events (stream_id, stream_version, type, data, metadata, recorded_at, prev_hash, hash) ` +
-      `VALUES ('plan-' || gen_random_uuid(), 1, 'plan.opened', ${sqlLiteral(data)}::jsonb, ${sqlLiteral(metadata)}::jsonb, now(), ${hash('00')}, ${hash('5a')});\n`,
-  );
-  return { script, payloadBytes: Buffer.byteLength(data) + Buffer.byteLength(metadata) };
 }
 
 /** A contender holds its connections only while it is measured: the server's connection slots are shared. */
@@ -200,7 +179,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'govflow-append-'));
   try {
     const setup = openPool(db.url);
-    const { script, payloadBytes } = await preparePgbench(setup, dir).finally(() => setup.end());
+    await setup.end();
+    const [opened] = envelope([planOpened(randomUUID())], context(), 'action-plan@1');
+    const { script, payloadBytes } = await preparePgbenchInsert(db.url, opened);
     const heads = await openStreams(db.url);
     await createEmmettSchema(db.url);
 

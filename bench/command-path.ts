@@ -11,10 +11,9 @@
 import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { Session } from 'node:inspector';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Body, Controller, DynamicModule, Get, HttpCode, INestApplication, Module, Param, Post } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE, NestFactory } from '@nestjs/core';
@@ -26,7 +25,7 @@ import { Actor } from '@govflow/domain';
 import { loadConfig } from '@govflow/config';
 import { DirectoryService, TokenResolver } from '@govflow/directory';
 import { ACTOR_RESOLVER, AuthGuard, BodyErrorInterceptor, CurrentActor, DtoPipe, ProblemFilter, requireUuid } from '@govflow/http';
-import { ROOT, percentile, pgbench } from './harness';
+import { ROOT, percentile, pgbench, preparePgbenchInsert } from './harness';
 
 // autocannon 9 ships no types; this is the part of its programmatic API used here.
 interface AutocannonRequest {
@@ -518,19 +517,11 @@ export async function noIo(api: ApiProcess, token: string, n: number): Promise<V
  * constraints and indexes; a new stream id per row), 16 clients. Returns TPS.
  */
 export async function pgbenchInsert(dbUrl: string, seconds: number, clients = 16): Promise<number> {
-  const client = new Client({ connectionString: dbUrl });
-  await client.connect();
-  await client.query(`CREATE TABLE IF NOT EXISTS pgbench_events (LIKE events INCLUDING ALL)`);
-  await client.end();
-  const dir = mkdtempSync(join(tmpdir(), 'govflow-pgbench-'));
-  const script = join(dir, 'insert.sql');
-  writeFileSync(
-    script,
-    `INSERT INTO pgbench_events (stream_id, stream_version, type, data, metadata, recorded_at, prev_hash, hash) ` +
-      `VALUES ('plan-' || gen_random_uuid(), 1, 'plan.submitted', '{"rationale":"Cumple los criterios","revision":1}', ` +
-      `'{"actor":"3f1c2d4e-0000-4000-8000-000000000000","entity":"MINFIN","commandId":"a","correlationId":"b","workflow":"action-plan@1"}', ` +
-      `now(), sha256(random()::text::bytea), sha256(random()::text::bytea));\n`,
-  );
+  const { script } = await preparePgbenchInsert(dbUrl, {
+    type: 'plan.submitted',
+    data: { rationale: 'Cumple los criterios', revision: 1 },
+    metadata: { actor: '3f1c2d4e-0000-4000-8000-000000000000', entity: 'MINFIN', commandId: 'a', correlationId: 'b', workflow: 'action-plan@1' },
+  });
   return pgbench(dbUrl, script, { clients, seconds });
 }
 

@@ -8,8 +8,10 @@
  *   --json FILE    also write the rows as JSON (used by `npm run bench`, which runs every script)
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { createDatabase, databaseUrl, dropDatabase, runMigrations, startEmbeddedPostgres } from '@govflow/database';
 
 export const ROOT = join(__dirname, '..');
@@ -103,7 +105,8 @@ export function row(spec: {
   return out;
 }
 
-const fmt = (n: number | undefined) =>
+/** A figure as the tables print it: thousands separated, small values with decimals. */
+export const fmt = (n: number | undefined) =>
   n === undefined || Number.isNaN(n) ? '' : Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2);
 
 export function formatTable(rows: BenchRow[]): string {
@@ -183,6 +186,33 @@ export function pgbench(dbUrl: string, scriptFile: string, options: { clients: n
   const match = /tps = ([\d.]+)/.exec(out.stdout ?? '');
   if (out.status !== 0 || !match) throw new Error(`pgbench failed (exit ${out.status}): ${out.stderr || out.stdout}`);
   return Number(match[1]);
+}
+
+/**
+ * The pgbench baseline's table and script: a table shaped like `events` (LIKE ... INCLUDING
+ * ALL: same identity, defaults, constraints and indexes) and one-row INSERT transactions of
+ * the given event's payload, a new stream id per row. Returns the script file and the payload
+ * size; run it with pgbench().
+ */
+export async function preparePgbenchInsert(dbUrl: string, event: { type: string; data: unknown; metadata: unknown }): Promise<{ script: string; payloadBytes: number }> {
+  const client = new Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE TABLE IF NOT EXISTS pgbench_events (LIKE events INCLUDING ALL)`);
+  } finally {
+    await client.end();
+  }
+  const data = JSON.stringify(event.data);
+  const metadata = JSON.stringify(event.metadata);
+  const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
+  const hash = (byte: string) => `'\\x${byte.repeat(32)}'::bytea`;
+  const script = join(mkdtempSync(join(tmpdir(), 'govflow-pgbench-')), 'insert.sql');
+  writeFileSync(
+    script,
+    `INSERT INTO pgbench_events (stream_id, stream_version, type, data, metadata, recorded_at, prev_hash, hash) ` +
+      `VALUES ('plan-' || gen_random_uuid(), 1, ${quote(event.type)}, ${quote(data)}::jsonb, ${quote(metadata)}::jsonb, now(), ${hash('00')}, ${hash('5a')});\n`,
+  );
+  return { script, payloadBytes: Buffer.byteLength(data) + Buffer.byteLength(metadata) };
 }
 
 /** Runs `n` async workers until `seconds` pass; returns completed operations per second and latencies (ms). */

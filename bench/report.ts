@@ -5,10 +5,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BenchRow, ROOT } from './harness';
+import { BenchRow, ROOT, fmt } from './harness';
 import type { BenchResults } from './run-all';
 
-const fmt = (n: number) => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
 export function markdownTable(rows: BenchRow[]): string {
