@@ -6,6 +6,7 @@ import { TaskTimers1732406640000 } from './1732406640000-TaskTimers';
 import { Checkpoints1732406700000 } from './1732406700000-Checkpoints';
 import { OutboxLeaseIndex1732406770000 } from './1732406770000-OutboxLeaseIndex';
 import { LeanerAppend1732406780000 } from './1732406780000-LeanerAppend';
+import { StreamSnapshots1732406900000 } from './1732406900000-StreamSnapshots';
 
 /** Every migration, in order. Listed explicitly so the same array works compiled and in tests. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   Checkpoints1732406700000,
   OutboxLeaseIndex1732406770000,
   LeanerAppend1732406780000,
+  StreamSnapshots1732406900000,
 ];

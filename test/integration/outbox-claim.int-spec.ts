@@ -1,7 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Client, Pool } from 'pg';
-import { createDatabase, databaseUrl, dropDatabase, runMigrations } from '@govflow/database';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
 import { claimDueOutbox, releaseClaims } from '@govflow/notifications/outbox-claim';
+import { ScratchDatabase, scratchDatabase } from '../support/scratch-database';
 
 /**
  * The claim hands each due row to one relay pass: never-enqueued rows, and rows whose lease ran
@@ -9,31 +9,16 @@ import { claimDueOutbox, releaseClaims } from '@govflow/notifications/outbox-cla
  * database of its own: a claim takes every due row, and other suites have rows in flight.
  */
 describe('outbox claim', () => {
-  const serverUrl = process.env.DATABASE_URL!;
-  const name = `govflow_claim_${randomBytes(4).toString('hex')}`;
+  let db: ScratchDatabase;
   let pool: Pool;
 
   beforeAll(async () => {
-    await createDatabase(serverUrl, name);
-    await runMigrations(databaseUrl(serverUrl, name));
-    pool = new Pool({ connectionString: databaseUrl(serverUrl, name), max: 4 });
+    db = await scratchDatabase('govflow_claim');
+    pool = new Pool({ connectionString: db.url, max: 4 });
   });
   afterAll(async () => {
     await pool.end();
-    // pool.end() resolves once its clients are told to end, not once their backends are gone;
-    // dropping the database (WITH FORCE) before that would hit them with an error of its own.
-    const server = new Client({ connectionString: serverUrl });
-    await server.connect();
-    try {
-      for (let i = 0; i < 100; i++) {
-        const { rows } = await server.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1`, [name]);
-        if (rows[0].n === 0) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    } finally {
-      await server.end();
-    }
-    await dropDatabase(serverUrl, name);
+    await db.drop();
   });
   beforeEach(() => pool.query('TRUNCATE outbox'));
 

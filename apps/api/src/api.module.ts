@@ -17,7 +17,7 @@ import { PlansController } from './plans/plans.controller';
 import { TasksController } from './tasks/tasks.controller';
 import { InboxController } from './inbox/inbox.controller';
 import { AuditController } from './audit/audit.controller';
-import { AuditService, CheckpointScheduler, CheckpointService, ExportService, SIGNING_KEY, loadSigningKey } from '@govflow/audit';
+import { AuditService, CheckpointScheduler, CheckpointService, ExportService, SIGNING_KEY, loadSigningKey, snapshotKey } from '@govflow/audit';
 import { MetricsController } from './operations/metrics.controller';
 import { MetricsService } from './operations/metrics.service';
 import { NotificationsController } from './notifications/notifications.controller';
@@ -27,6 +27,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 @Module({})
 export class ApiModule {
   static forRoot(config: GovflowConfig, databaseUrl: string): DynamicModule {
+    const signingKey = loadSigningKey({ pem: config.signingKey, file: config.signingKeyFile, dataDir: config.dataDir });
     return {
       module: ApiModule,
       imports: [
@@ -53,7 +54,11 @@ export class ApiModule {
           },
         }),
         GovflowConfigModule.forRoot(config),
-        EventStoreModule.forRoot({ url: databaseUrl, poolSize: config.dbPoolSize }),
+        EventStoreModule.forRoot({
+          url: databaseUrl,
+          poolSize: config.dbPoolSize,
+          snapshots: { key: snapshotKey(signingKey), every: config.snapshotEvery },
+        }),
         NotificationsModule.forApi({ redis: Boolean(config.redisUrl) }),
         CqrsModule.forRoot(),
         DirectoryModule,
@@ -66,7 +71,7 @@ export class ApiModule {
         CheckpointService,
         ExportService,
         CheckpointScheduler,
-        { provide: SIGNING_KEY, useFactory: () => loadSigningKey({ pem: config.signingKey, file: config.signingKeyFile, dataDir: config.dataDir }) },
+        { provide: SIGNING_KEY, useValue: signingKey },
         { provide: ACTOR_RESOLVER, useFactory: (directory: DirectoryService) => new TokenResolver(directory, config.adminToken), inject: [DirectoryService] },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: BodyErrorInterceptor },

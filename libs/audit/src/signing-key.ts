@@ -1,4 +1,4 @@
-import { KeyObject, createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { KeyObject, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, hkdfSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -34,4 +34,13 @@ export function loadSigningKey(options: { pem?: string; file?: string; dataDir: 
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     keyId: createHash('sha256').update(der).digest('hex').slice(0, 16),
   };
+}
+
+/**
+ * The key that authenticates stream snapshots (HMAC-SHA256), derived from the signing key so
+ * that there is one secret to keep: whoever cannot sign checkpoints cannot forge a snapshot.
+ */
+export function snapshotKey(key: SigningKey): Buffer {
+  const secret = key.privateKey.export({ type: 'pkcs8', format: 'der' });
+  return Buffer.from(hkdfSync('sha256', secret, 'govflow', 'govflow stream snapshots v1', 32));
 }

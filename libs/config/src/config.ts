@@ -21,6 +21,8 @@ export interface GovflowConfig {
   signingKeyFile?: string;
   /** Minutes between scheduled checkpoints; 0 turns the schedule off. */
   checkpointMinutes: number;
+  /** A plan load that folds this many events past its snapshot leaves a new one; 0: no snapshots. */
+  snapshotEvery: number;
   notifications: {
     /** `smtp://host:port` (or smtps://user:pass@host) for e-mail; unset: e-mail channels stay pending until set. */
     smtpUrl?: string;
@@ -99,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GovflowConfig 
     signingKey: env.GOVFLOW_SIGNING_KEY || undefined,
     signingKeyFile: env.GOVFLOW_SIGNING_KEY_FILE || undefined,
     checkpointMinutes: integer(env, 'GOVFLOW_CHECKPOINT_MINUTES', 60, 0, 10_080),
+    snapshotEvery: integer(env, 'GOVFLOW_SNAPSHOT_EVERY', 200, 0, 1_000_000),
     notifications: {
       smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
       mailFrom: env.GOVFLOW_MAIL_FROM || 'govflow <no-reply@govflow.local>',

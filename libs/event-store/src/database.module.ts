@@ -1,6 +1,7 @@
-import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { Pool } from 'pg';
 import { EventStore } from './event-store';
+import { SnapshotStore } from './snapshot-store';
 
 export const PG_POOL = Symbol('PG_POOL');
 
@@ -10,7 +11,22 @@ export const PG_POOL = Symbol('PG_POOL');
 export class EventStoreModule implements OnApplicationShutdown {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  static forRoot(options: { url: string; poolSize?: number }): DynamicModule {
+  /**
+   * `snapshots`: the key that authenticates them and how many events a load may fold before it
+   * leaves a new one; without it (or with `every` 0) streams are always read whole.
+   */
+  static forRoot(options: { url: string; poolSize?: number; snapshots?: { key: Buffer; every: number } }): DynamicModule {
+    const snapshots: Provider[] =
+      options.snapshots && options.snapshots.every > 0
+        ? [
+            {
+              provide: SnapshotStore,
+              useFactory: (pool: Pool, store: EventStore) =>
+                new SnapshotStore(pool, store, options.snapshots!.key, { every: options.snapshots!.every, log: new Logger('Snapshots') }),
+              inject: [PG_POOL, EventStore],
+            },
+          ]
+        : [];
     return {
       module: EventStoreModule,
       providers: [
@@ -24,8 +40,9 @@ export class EventStoreModule implements OnApplicationShutdown {
           },
         },
         { provide: EventStore, useFactory: (pool: Pool) => new EventStore(pool), inject: [PG_POOL] },
+        ...snapshots,
       ],
-      exports: [PG_POOL, EventStore],
+      exports: [PG_POOL, EventStore, ...(snapshots.length ? [SnapshotStore] : [])],
     };
   }
 

@@ -6,10 +6,10 @@ import { AppendRequest, AppendResult, GlobalCheckpoint, StoredEvent } from './ev
 // The exact text pg sends for a parameter (dates, arrays, JSON, ...), to write it as a literal.
 const { prepareValue } = require('pg/lib/utils') as { prepareValue: (value: unknown) => string | Buffer | null };
 
-const EVENT_COLUMNS = `position::text AS position, stream_id, stream_version, type, data, metadata,
+export const EVENT_COLUMNS = `position::text AS position, stream_id, stream_version, type, data, metadata,
   recorded_at, encode(prev_hash, 'hex') AS prev_hash, encode(hash, 'hex') AS hash`;
 
-interface EventRow {
+export interface EventRow {
   position: string;
   stream_id: string;
   stream_version: number;

@@ -1,4 +1,5 @@
 export * from './event-store';
+export * from './snapshot-store';
 export * from './event-store.types';
 export * from './hash-chain';
 export * from './envelope';
