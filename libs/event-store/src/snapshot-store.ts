@@ -50,18 +50,17 @@ export class SnapshotStore {
 
   /**
    * The stream from its snapshot (one round trip): the row of the event at the snapshot's
-   * version carries the snapshot, and the rows after it are the events to fold. Without a
-   * snapshot that verifies, every event of the stream.
+   * version carries the snapshot, and the rows after it are the events to fold. The version
+   * bound is an index condition (the snapshot is looked up once, before the events), so the
+   * events before the snapshot are not read. Without a snapshot that verifies, every event.
    */
   async readStream<S>(streamId: string, schema: string): Promise<SnapshotRead<S>> {
     const { rows } = await this.pool.query<SnapshotRow>(
-      `WITH snap (snap_version, snap_state, snap_mac) AS (
+      `WITH snap (snap_version, snap_state, snap_mac) AS MATERIALIZED (
          SELECT stream_version, state, mac FROM snapshots WHERE stream_id = $1 AND schema = $2)
-       SELECT ${EVENT_COLUMNS},
-              CASE WHEN stream_version = snap_version THEN snap_state END AS snapshot_state,
-              CASE WHEN stream_version = snap_version THEN snap_mac END AS snapshot_mac
-         FROM events LEFT JOIN snap ON true
-        WHERE stream_id = $1 AND stream_version >= COALESCE(snap_version, 1)
+       SELECT ${EVENT_COLUMNS}, snap_state AS snapshot_state, snap_mac AS snapshot_mac
+         FROM events LEFT JOIN snap ON snap_version = stream_version
+        WHERE stream_id = $1 AND stream_version >= COALESCE((SELECT snap_version FROM snap), 1)
         ORDER BY stream_version`,
       [streamId, schema],
     );
