@@ -155,6 +155,103 @@ describe('event store on PostgreSQL', () => {
     expect(order).toEqual([slow, fast]);
   });
 
+  describe('prepared append statements: a new stream, the next event, a batch', () => {
+    type Via = 'transaction' | 'append';
+    const append = (via: Via, request: Parameters<EventStore['append']>[0]) =>
+      via === 'transaction' ? store.transaction((tx) => tx.append(request)) : store.append(request);
+    const rowsOf = async (streamId: string) => {
+      const { rows } = await pool.query(
+        `SELECT (SELECT count(*) FROM events WHERE stream_id = $1)::int AS events,
+                (SELECT version FROM streams WHERE stream_id = $1) AS version,
+                (SELECT encode(head_hash, 'hex') FROM streams WHERE stream_id = $1) AS head`,
+        [streamId],
+      );
+      return rows[0];
+    };
+
+    for (const via of ['transaction', 'append'] as const) {
+      it(`returns the positions and chains the hashes of each statement (${via})`, async () => {
+        const streamId = `test-${randomUUID()}`;
+        const created = await append(via, { streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+        const next = await append(via, { streamId, streamType: 'test', expectedVersion: 1, expectedHead: created.head, events: [event(2)] });
+        const batch = await append(via, { streamId, streamType: 'test', expectedVersion: 2, expectedHead: next.head, events: [event(3), event(4)] });
+        const stored = await store.readStream(streamId);
+        expect([...created.events, ...next.events, ...batch.events].map((e) => [e.version, e.position, e.prevHash, e.hash])).toEqual(
+          stored.map((e) => [e.version, e.position, e.prevHash, e.hash]),
+        );
+        expect(stored.map((e) => e.version)).toEqual([1, 2, 3, 4]);
+        expect(stored[0].prevHash).toBe(GENESIS_HASH_HEX);
+        stored.forEach((e, i) => {
+          expect(chainHash(e.prevHash, e)).toBe(e.hash);
+          if (i > 0) expect(e.prevHash).toBe(stored[i - 1].hash);
+        });
+        expect(stored[0].data).toEqual(event(1).data);
+        expect(await rowsOf(streamId)).toEqual({ events: 4, version: 4, head: batch.head });
+      });
+
+      it(`refuses a second creation of a stream with VersionConflict and writes nothing (${via})`, async () => {
+        const streamId = `test-${randomUUID()}`;
+        const first = await append(via, { streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+        await expect(append(via, { streamId, streamType: 'test', expectedVersion: 0, events: [event(2)] })).rejects.toBeInstanceOf(VersionConflict);
+        expect(await rowsOf(streamId)).toEqual({ events: 1, version: 1, head: first.head });
+        expect((await store.readStream(streamId)).map((e) => e.data)).toEqual([event(1).data]);
+      });
+
+      it(`refuses one event on a stale version or head with VersionConflict and writes nothing (${via})`, async () => {
+        const streamId = `test-${randomUUID()}`;
+        const first = await append(via, { streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+        const second = await append(via, { streamId, streamType: 'test', expectedVersion: 1, expectedHead: first.head, events: [event(2)] });
+        await expect(append(via, { streamId, streamType: 'test', expectedVersion: 1, expectedHead: first.head, events: [event(3)] })).rejects.toBeInstanceOf(VersionConflict);
+        await expect(append(via, { streamId, streamType: 'test', expectedVersion: 2, expectedHead: first.head, events: [event(3)] })).rejects.toBeInstanceOf(VersionConflict);
+        expect(await rowsOf(streamId)).toEqual({ events: 2, version: 2, head: second.head });
+      });
+    }
+
+    it('keeps a connection\'s prepared statements across a rollback, and across both protocols', async () => {
+      const single = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+      const one = new EventStore(single);
+      try {
+        const pid = (await single.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+        const streamId = `test-${randomUUID()}`;
+        // The first append on the connection PREPAREs; the transaction then fails and rolls back.
+        await expect(
+          one.transaction(async (tx) => {
+            await tx.append({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+            throw new Error('after the append');
+          }),
+        ).rejects.toThrow('after the append');
+        expect(await rowsOf(streamId)).toEqual({ events: 0, version: null, head: null });
+        // The same connection, the statement still prepared: EXECUTE works without a new PREPARE.
+        const created = await one.transaction((tx) => tx.append({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] }));
+        const next = await one.append({ streamId, streamType: 'test', expectedVersion: 1, expectedHead: created.head, events: [event(2)] });
+        await one.transaction((tx) => tx.append({ streamId, streamType: 'test', expectedVersion: 2, expectedHead: next.head, events: [event(3)] }));
+        const { rows } = await single.query(`SELECT pg_backend_pid() AS pid, array_agg(name::text ORDER BY name) AS names FROM pg_prepared_statements`);
+        expect(rows[0].pid).toBe(pid);
+        expect(rows[0].names).toEqual(
+          expect.arrayContaining(['govflow_append_new_stream_tx', 'govflow_append_next_event_tx', 'govflow_append_next_event']),
+        );
+        expect((await one.readStream(streamId)).map((e) => e.version)).toEqual([1, 2, 3]);
+      } finally {
+        await single.end();
+      }
+    });
+
+    it('sends the writes waiting before an append in the same message, or as parameters when they cannot be literals', async () => {
+      const streamId = `test-${randomUUID()}`;
+      const [inlined, parameterised] = [randomUUID(), randomUUID()];
+      await store.transaction(async (tx) => {
+        tx.write(`INSERT INTO outbox (id, kind, payload) VALUES ($1, 'notification', '{}')`, [inlined]);
+        const first = await tx.append({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+        // A Buffer goes in binary: no literal for it, so the writes and the append go as parameters.
+        tx.write(`INSERT INTO outbox (id, kind, payload, last_error) VALUES ($1, 'notification', '{}', $2)`, [parameterised, Buffer.from('binary')]);
+        await tx.append({ streamId, streamType: 'test', expectedVersion: 1, expectedHead: first.head, events: [event(2)] });
+      });
+      expect((await store.readStream(streamId)).map((e) => e.version)).toEqual([1, 2]);
+      const { rows } = await pool.query(`SELECT id, last_error FROM outbox WHERE id = ANY($1::uuid[])`, [[inlined, parameterised]]);
+      expect(Object.fromEntries(rows.map((r) => [r.id, r.last_error]))).toEqual({ [inlined]: null, [parameterised]: 'binary' });
+    });
+  });
+
   describe('round trips: BEGIN with the first statement, writes with the next statement or COMMIT', () => {
     // Text that a literal must carry exactly: quotes, backslashes, what looks like SQL, $n, emoji, newlines.
     const awkward = ["O'Brien", 'C:\\temp\\new', "E'\\x00'", '$$; DROP TABLE events; --', '$1 $2', 'ñandú 🇬🇹\r\n\ttab', '{"a":[1,"b"]}', ''];
