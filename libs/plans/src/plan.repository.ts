@@ -46,17 +46,13 @@ export class PlanRepository {
 
   async load(planId: string): Promise<LoadedPlan> {
     const streamId = planStreamId(planId);
-    if (!this.snapshots) {
-      const events = await this.store.readStream(streamId);
-      const state = foldPlan(events);
-      if (!state) throw planNotFound(planId);
-      return { state, head: events[events.length - 1].hash };
-    }
-    const { base, events } = await this.snapshots.readStream<PlanState>(streamId, PLAN_SNAPSHOT_SCHEMA);
+    const { base, events } = this.snapshots
+      ? await this.snapshots.readStream<PlanState>(streamId, PLAN_SNAPSHOT_SCHEMA)
+      : { base: undefined, events: await this.store.readStream(streamId) };
     const state = foldPlanFrom(base?.state ?? null, events);
     if (!state) throw planNotFound(planId);
     const head = events.length ? events[events.length - 1].hash : base!.hash;
-    if (events.length >= this.snapshots.every) {
+    if (this.snapshots && events.length >= this.snapshots.every) {
       await this.snapshots.save(streamId, PLAN_SNAPSHOT_SCHEMA, state.version, head, state);
     }
     return { state, head };
