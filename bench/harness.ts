@@ -159,7 +159,7 @@ export async function benchDatabase(label: string): Promise<BenchDatabase> {
     url,
     name,
     drop: async () => {
-      await dropDatabase(serverUrl, name).catch(() => undefined);
+      await dropDatabase(serverUrl, name, { waitForClientsMs: 5000 }).catch(() => undefined);
       await embedded?.stop();
     },
   };

@@ -431,9 +431,20 @@ export function createDatabase(serverUrl: string, name: string): Promise<void> {
   });
 }
 
-/** Drops the database even while clients are connected (PostgreSQL 13+). */
-export function dropDatabase(serverUrl: string, name: string): Promise<void> {
+/**
+ * Drops the database even while clients are connected (PostgreSQL 13+). `waitForClientsMs`:
+ * first wait up to that long for its backends to go. A pool's end() resolves once its clients
+ * are told to end, not once their backends are gone, and forcing the drop then hits them with
+ * an error of their own.
+ */
+export function dropDatabase(serverUrl: string, name: string, options: { waitForClientsMs?: number } = {}): Promise<void> {
   return withServer(serverUrl, async (c) => {
+    const until = Date.now() + (options.waitForClientsMs ?? 0);
+    while (Date.now() < until) {
+      const { rows } = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1`, [name]);
+      if (rows[0].n === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`);
   });
 }
