@@ -1,5 +1,7 @@
 import { INestApplication } from '@nestjs/common';
+import { Pool } from 'pg';
 import request from 'supertest';
+import { PG_POOL } from '@govflow/event-store';
 import { TestTable, bearer, createTable, planBody, startApi } from '../support/app';
 
 describe('tasks over HTTP: the implementation lifecycle', () => {
@@ -57,6 +59,30 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
     expect(atDelivery.body).toMatchObject({ status: 'delivered', version: 4, evidence: [{ title: 'Acta' }] });
     await http.get(`/v1/tasks/${c1h2}/state?at=2000-01-01`).set(bearer(t.auditor)).expect(404);
     await http.get(`/v1/tasks/${c1h2}/state`).set(bearer(t.auditor)).expect(400);
+  });
+
+  it('names the plan event that caused each task, and the event behind each notification', async () => {
+    const { plan, c1h1, c1h2, c2h1 } = await implementedPlan();
+    const pool = app.get<Pool>(PG_POOL);
+    const { rows: planEvents } = await pool.query(`SELECT position::text AS position, stream_version, type FROM events WHERE stream_id = $1 ORDER BY stream_version`, [
+      `plan-${plan}`,
+    ]);
+    const presented = planEvents.find((e) => e.type === 'plan.presentation-recorded');
+    const { rows: assigned } = await pool.query(
+      `SELECT stream_id, metadata->>'causationId' AS caused_by FROM events WHERE stream_id = ANY($1::text[]) AND type = 'task.assigned' ORDER BY stream_id`,
+      [[c1h1, c1h2, c2h1].map((id) => `task-${id}`)],
+    );
+    expect(assigned).toHaveLength(3);
+    for (const task of assigned) expect(task.caused_by).toBe(presented.position);
+    // every notification of the plan and its tasks points at the event that caused it, by position
+    const { rows: told } = await pool.query(
+      `SELECT n.type AS told, e.type AS event, e.stream_id FROM notifications n LEFT JOIN events e ON e.position = n.event_position
+        WHERE n.plan_id = $1`,
+      [plan],
+    );
+    expect(told.length).toBeGreaterThan(3);
+    for (const n of told) expect(n.event).toBe(n.told);
+    expect(new Set(told.filter((n) => n.told === 'task.assigned').map((n) => n.stream_id))).toEqual(new Set([c1h1, c1h2, c2h1].map((id) => `task-${id}`)));
   });
 
   it('shows a whole table as it was at a date', async () => {

@@ -252,6 +252,152 @@ describe('event store on PostgreSQL', () => {
     });
   });
 
+  describe('staged appends: sent with the next statement or with COMMIT', () => {
+    const outboxRow = (tx: { write(sql: string, params?: unknown[]): void }, id: string) =>
+      tx.write(`INSERT INTO outbox (id, kind, payload) VALUES ($1, 'notification', '{}')`, [id]);
+    const countsOf = async (streamId: string, outboxId: string) =>
+      (
+        await pool.query(
+          `SELECT (SELECT count(*) FROM events WHERE stream_id = $1)::int AS events, (SELECT version FROM streams WHERE stream_id = $1) AS version,
+                  (SELECT count(*) FROM outbox WHERE id = $2)::int AS outbox`,
+          [streamId, outboxId],
+        )
+      ).rows[0];
+
+    it('commits a new stream and a next event, each with its writes, in one message, and fills in the positions', async () => {
+      const single = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+      const one = new EventStore(single);
+      try {
+        // Once per connection: the statements get PREPAREd on first use.
+        const warm = `test-${randomUUID()}`;
+        const w = await one.transaction(async (tx) => tx.stage({ streamId: warm, streamType: 'test', expectedVersion: 0, events: [event(0)] }));
+        await one.transaction(async (tx) => tx.stage({ streamId: warm, streamType: 'test', expectedVersion: 1, expectedHead: w.head, events: [event(1)] }));
+
+        const client = await single.connect();
+        const sent: string[] = [];
+        const query = client.query.bind(client);
+        (client as unknown as { query: unknown }).query = (...args: Parameters<typeof query>) => {
+          sent.push(typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string }).text));
+          return query(...args);
+        };
+        client.release();
+
+        const streamId = `test-${randomUUID()}`;
+        const [ids, results] = [[randomUUID(), randomUUID()], [] as Awaited<ReturnType<EventStore['append']>>[]];
+        results.push(
+          await one.transaction(async (tx) => {
+            outboxRow(tx, ids[0]);
+            return tx.stage({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+          }),
+        );
+        results.push(
+          await one.transaction(async (tx) => {
+            const staged = tx.stage({ streamId, streamType: 'test', expectedVersion: 1, expectedHead: results[0].head, events: [event(2)] });
+            expect(staged.events[0].position).toBe(''); // not sent yet
+            outboxRow(tx, ids[1]);
+            return staged;
+          }),
+        );
+        expect(sent).toHaveLength(2);
+        for (const message of sent) expect(message).toMatch(/^BEGIN;\n[\s\S]*;\nCOMMIT$/);
+
+        const stored = await one.readStream(streamId);
+        expect(results.flatMap((r) => r.events).map((e) => [e.version, e.position, e.prevHash, e.hash])).toEqual(
+          stored.map((e) => [e.version, e.position, e.prevHash, e.hash]),
+        );
+        for (const e of stored) expect(chainHash(e.prevHash, e)).toBe(e.hash);
+        expect(results[1]).toMatchObject({ streamId, version: 2, head: stored[1].hash });
+        expect((await pool.query(`SELECT count(*)::int AS n FROM outbox WHERE id = ANY($1::uuid[])`, [ids])).rows[0].n).toBe(2);
+      } finally {
+        await single.end();
+      }
+    });
+
+    it('lets a query after a staged append see its events, whose positions are then known', async () => {
+      const streamId = `test-${randomUUID()}`;
+      await store.transaction(async (tx) => {
+        const staged = tx.stage({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1), event(2)] });
+        const { rows } = await tx.query(`SELECT position::text AS position FROM events WHERE stream_id = $1 ORDER BY stream_version`, [streamId]);
+        expect(rows.map((r) => r.position)).toEqual(staged.events.map((e) => e.position));
+        expect(staged.events.every((e) => e.position !== '')).toBe(true);
+      });
+      expect((await store.readStream(streamId)).map((e) => e.version)).toEqual([1, 2]);
+    });
+
+    it('refuses a stream that exists, and a stale version or head, with VersionConflict; nothing of the transaction stays', async () => {
+      const streamId = `test-${randomUUID()}`;
+      const first = await store.append({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+      const stale = [
+        { expectedVersion: 0 },
+        { expectedVersion: 0, events: [event(2), event(3)] },
+        { expectedVersion: 2, expectedHead: first.head },
+        { expectedVersion: 1, expectedHead: 'ab'.repeat(32) },
+        { expectedVersion: 1, expectedHead: 'ab'.repeat(32), events: [event(2), event(3)] },
+      ];
+      for (const attempt of stale) {
+        const outboxId = randomUUID();
+        await expect(
+          store.transaction(async (tx) => {
+            tx.stage({ streamId, streamType: 'test', events: [event(2)], ...attempt });
+            outboxRow(tx, outboxId);
+          }),
+        ).rejects.toBeInstanceOf(VersionConflict);
+        expect(await countsOf(streamId, outboxId)).toEqual({ events: 1, version: 1, outbox: 0 });
+      }
+      // The connections went back to the pool clean: the right expectation still works.
+      await store.transaction(async (tx) => tx.stage({ streamId, streamType: 'test', expectedVersion: 1, expectedHead: first.head, events: [event(2)] }));
+      expect((await store.readStream(streamId)).map((e) => e.version)).toEqual([1, 2]);
+    });
+
+    it('names the stream that lost when several staged appends share a message', async () => {
+      const [fresh, taken] = [`test-${randomUUID()}`, `test-${randomUUID()}`];
+      const existing = await store.append({ streamId: taken, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+      for (const stale of [{ expectedVersion: 0 }, { expectedVersion: 1, expectedHead: 'cd'.repeat(32) }]) {
+        const refused = store.transaction(async (tx) => {
+          tx.stage({ streamId: fresh, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+          tx.stage({ streamId: taken, streamType: 'test', events: [event(2)], ...stale });
+        });
+        await expect(refused).rejects.toBeInstanceOf(VersionConflict);
+        await expect(refused).rejects.toThrow(taken);
+      }
+      expect(await store.readStream(fresh)).toEqual([]);
+      expect((await store.readStream(taken)).map((e) => e.hash)).toEqual([existing.head]);
+    });
+
+    it('lets exactly one of 30 concurrent staged appends with the same expected version win', async () => {
+      const streamId = `test-${randomUUID()}`;
+      const first = await store.append({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+      const results = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) =>
+          store.transaction(async (tx) => tx.stage({ streamId, streamType: 'test', expectedVersion: 1, expectedHead: first.head, events: [event(i)] })),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(VersionConflict);
+      expect((await store.readStream(streamId)).map((e) => e.version)).toEqual([1, 2]);
+    });
+
+    it('sends staged appends as parameters when a write waiting with them cannot be a literal', async () => {
+      const streamId = `test-${randomUUID()}`;
+      const id = randomUUID();
+      const staged = await store.transaction(async (tx) => {
+        tx.write(`INSERT INTO outbox (id, kind, payload, last_error) VALUES ($1, 'notification', '{}', $2)`, [id, Buffer.from('binary')]);
+        return tx.stage({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+      });
+      const stored = await store.readStream(streamId);
+      expect(staged.events.map((e) => e.position)).toEqual(stored.map((e) => e.position));
+      expect((await pool.query(`SELECT last_error FROM outbox WHERE id = $1`, [id])).rows[0].last_error).toBe('binary');
+      const outboxId = randomUUID();
+      await expect(
+        store.transaction(async (tx) => {
+          tx.write(`INSERT INTO outbox (id, kind, payload, last_error) VALUES ($1, 'notification', '{}', $2)`, [outboxId, Buffer.from('binary')]);
+          tx.stage({ streamId, streamType: 'test', expectedVersion: 0, events: [event(2)] });
+        }),
+      ).rejects.toBeInstanceOf(VersionConflict);
+      expect(await countsOf(streamId, outboxId)).toEqual({ events: 1, version: 1, outbox: 0 });
+    });
+  });
+
   describe('round trips: BEGIN with the first statement, writes with the next statement or COMMIT', () => {
     // Text that a literal must carry exactly: quotes, backslashes, what looks like SQL, $n, emoji, newlines.
     const awkward = ["O'Brien", 'C:\\temp\\new', "E'\\x00'", '$$; DROP TABLE events; --', '$1 $2', 'ñandú 🇬🇹\r\n\ttab', '{"a":[1,"b"]}', ''];

@@ -54,8 +54,8 @@ export function toStoredEvent(row: EventRow): StoredEvent {
 export class EventStoreTransaction implements SqlWriter {
   /** Settles when BEGIN has run; undefined until the first statement is sent. */
   private begun?: Promise<unknown>;
-  /** Writes waiting for the next statement or COMMIT. */
-  private pending: { sql: string; params: unknown[] }[] = [];
+  /** Writes and staged appends waiting for the next statement or COMMIT. */
+  private pending: Pending[] = [];
 
   constructor(private readonly client: PoolClient) {}
 
@@ -65,41 +65,43 @@ export class EventStoreTransaction implements SqlWriter {
   }
 
   /**
-   * Appends in one call; a stale expected version raises VersionConflict. The append is an
-   * EXECUTE of a statement prepared once per connection (see APPEND_STATEMENTS), with its
-   * arguments as literals, so it still travels in one simple-protocol message with BEGIN or
-   * with the writes waiting before it.
+   * Appends in one call and waits for the positions; a stale expected version raises
+   * VersionConflict. The append is an EXECUTE of a statement prepared once per connection (see
+   * APPEND_STATEMENTS), with its arguments as literals, so it still travels in one
+   * simple-protocol message with BEGIN or with the writes waiting before it. When nothing
+   * needs the positions before COMMIT, `stage` saves the round trip.
    */
   async append(request: AppendRequest): Promise<AppendResult> {
     const append = prepareAppend(request);
     return finishAppend(request, append, async () => {
-      await this.prepare(append.statement);
-      const writes = this.inlinePending();
+      await this.prepareStatements([append.statement]);
+      const waiting = this.inlinePending();
       const call = inlineStatement(append.statement.execute, append.args);
-      if (writes && call) {
-        const results = await this.sendInline([...writes, call]);
+      if (waiting && call) {
+        const results = await this.sendInline(waiting, [call]);
         return positionsOf(results[results.length - 1].rows);
       }
       await this.flush();
       return positionsOf((await this.client.query(namedQuery(append))).rows);
     }).catch((error) => {
-      // Gone from the session (DEALLOCATE, DISCARD): PREPARE it again next time.
-      if ((error as { code?: string }).code === '26000') PREPARED.delete(this.client);
+      forgetPreparedIfGone(this.client, error);
       throw error;
     });
   }
 
   /**
-   * PREPAREs the append's statement on this connection the first time it needs it, in a round
-   * trip of its own (once in the connection's life). A prepared statement belongs to the
-   * session, not to the transaction: it stays when the transaction rolls back.
+   * Stages an append: it travels with the transaction's next statement or with COMMIT, as
+   * `write` does, so a command whose last statement is its append commits in one message
+   * (`BEGIN; EXECUTE ...; ...writes; COMMIT`). What the append will store (versions, hashes,
+   * head) is returned at once; the events' positions are filled in once it has been sent. A
+   * stale expected version fails that message, and with it the transaction, with
+   * VersionConflict: onto an existing stream a staged append goes through govflow_append, which
+   * raises on a lost race, never through the statement that answers it with no rows.
    */
-  private async prepare(statement: AppendStatement): Promise<void> {
-    let prepared = PREPARED.get(this.client);
-    if (prepared?.has(statement.name)) return;
-    await this.client.query(statement.prepare);
-    if (!prepared) PREPARED.set(this.client, (prepared = new Set()));
-    prepared.add(statement.name);
+  stage(request: AppendRequest): AppendResult {
+    const append = prepareAppend(request, { raiseOnConflict: true });
+    this.pending.push({ sql: append.statement.execute, params: append.args, staged: { request, append } });
+    return { streamId: request.streamId, version: request.expectedVersion + append.stored.length, head: append.head, events: append.stored };
   }
 
   async query<R extends Record<string, any> = any>(sql: string, params: unknown[] = []) {
@@ -116,53 +118,124 @@ export class EventStoreTransaction implements SqlWriter {
     this.pending.push({ sql, params });
   }
 
-  /** COMMIT, with the writes still waiting; nothing at all when nothing was sent or queued. */
+  /** COMMIT, with the writes and staged appends still waiting; nothing at all when nothing was sent or queued. */
   async commit(): Promise<void> {
     if (this.begun === undefined && this.pending.length === 0) return;
-    const writes = this.inlinePending();
-    if (writes) {
-      await this.sendInline([...writes, 'COMMIT']);
+    await this.prepareStatements(this.stagedStatements());
+    const waiting = this.inlinePending();
+    if (waiting) {
+      await this.sendInline(waiting, ['COMMIT']);
       return;
     }
     await this.flush();
     await this.client.query('COMMIT');
   }
 
-  /** Sends BEGIN (if not yet) and the waiting writes, so that a query sees them. */
-  private async flush(): Promise<void> {
-    const writes = this.inlinePending();
-    if (writes) {
-      if (writes.length > 0 || this.begun === undefined) await this.sendInline(writes);
+  /**
+   * Sends BEGIN (if not yet), the waiting writes and the staged appends, whose positions are
+   * then known; a query runs after it, so it sees them.
+   */
+  async flush(): Promise<void> {
+    await this.prepareStatements(this.stagedStatements());
+    const waiting = this.inlinePending();
+    if (waiting) {
+      if (waiting.statements.length > 0 || this.begun === undefined) await this.sendInline(waiting, []);
       return;
     }
     await (this.begun ??= this.client.query('BEGIN'));
     const pending = this.pending;
     this.pending = [];
-    for (const w of pending) await this.client.query(w.sql, w.params);
+    for (const w of pending) {
+      if (!w.staged) {
+        await this.client.query(w.sql, w.params);
+        continue;
+      }
+      const { request, append } = w.staged;
+      await settleStaged(request, append, () => this.client.query(namedQuery(append)));
+    }
   }
 
-  /** The waiting writes as literal statements, or undefined if one of them cannot be. */
-  private inlinePending(): string[] | undefined {
+  /**
+   * PREPAREs the append statements on this connection the first time it needs them, in a round
+   * trip of their own (once in the connection's life). A prepared statement belongs to the
+   * session, not to the transaction: it stays when the transaction rolls back.
+   */
+  private async prepareStatements(statements: AppendStatement[]): Promise<void> {
+    let prepared = PREPARED.get(this.client);
+    for (const statement of statements) {
+      if (prepared?.has(statement.name)) continue;
+      await this.client.query(statement.prepare);
+      if (!prepared) PREPARED.set(this.client, (prepared = new Set()));
+      prepared.add(statement.name);
+    }
+  }
+
+  private stagedStatements(): AppendStatement[] {
+    return this.pending.flatMap((w) => (w.staged ? [w.staged.append.statement] : []));
+  }
+
+  /** The waiting statements as literal text, or undefined if one of them cannot be. */
+  private inlinePending(): Inlined | undefined {
     const statements: string[] = [];
+    const staged: { index: number; staged: StagedAppend }[] = [];
     for (const w of this.pending) {
       const inlined = inlineStatement(w.sql, w.params);
       if (inlined === undefined) return undefined;
+      if (w.staged) staged.push({ index: statements.length, staged: w.staged });
       statements.push(inlined);
     }
-    return statements;
+    return { statements, staged };
   }
 
-  /** One simple-protocol message: BEGIN first if not yet sent, then the statements. */
-  private async sendInline(statements: string[]): Promise<QueryResult[]> {
+  /**
+   * One simple-protocol message: BEGIN first if not yet sent, the waiting statements, then
+   * `after`. Staged appends in it get their positions, or turn a lost race into VersionConflict.
+   */
+  private async sendInline(waiting: Inlined, after: string[]): Promise<QueryResult[]> {
     const first = this.begun === undefined;
-    const message = [...(first ? ['BEGIN'] : []), ...statements].join(';\n');
+    const message = [...(first ? ['BEGIN'] : []), ...waiting.statements, ...after].join(';\n');
     this.pending = [];
     const sent = this.client.query(message) as unknown as Promise<QueryResult | QueryResult[]>;
     if (first) this.begun = sent.catch(() => undefined);
     else await this.begun;
-    const results = await sent;
-    return Array.isArray(results) ? results : [results];
+    let results: QueryResult[];
+    try {
+      const answer = await sent;
+      results = Array.isArray(answer) ? answer : [answer];
+    } catch (error) {
+      forgetPreparedIfGone(this.client, error);
+      if (isConflict(error) && waiting.staged.length > 0) {
+        // The stream the error names (its key in 23505's detail, GF409's message), or the first.
+        const said = `${(error as Error).message} ${(error as { detail?: string }).detail ?? ''}`;
+        const lost = waiting.staged.find(({ staged }) => said.includes(staged.request.streamId)) ?? waiting.staged[0];
+        throw versionConflict(lost.staged.request);
+      }
+      throw error;
+    }
+    const offset = first ? 1 : 0;
+    for (const { index, staged } of waiting.staged) {
+      await settleStaged(staged.request, staged.append, async () => results[offset + index]);
+    }
+    return results;
   }
+}
+
+/** A write, or a staged append, waiting for the transaction's next message. */
+interface Pending {
+  sql: string;
+  params: unknown[];
+  staged?: StagedAppend;
+}
+
+interface StagedAppend {
+  request: AppendRequest;
+  append: PreparedAppend;
+}
+
+interface Inlined {
+  statements: string[];
+  /** Which of the statements are staged appends. */
+  staged: { index: number; staged: StagedAppend }[];
 }
 
 /** Where a projection or outbox row is written: a transaction's deferred writes. */
@@ -268,8 +341,12 @@ function positionsOf(rows: { position: string }[]): string[] {
   return rows.map((row) => row.position);
 }
 
-/** Chains the events' hashes from the expected head and picks the statement and its arguments. */
-function prepareAppend(request: AppendRequest): PreparedAppend {
+/**
+ * Chains the events' hashes from the expected head and picks the statement and its arguments.
+ * `raiseOnConflict`: the statement must fail on a lost race rather than answer no rows (a
+ * staged append, whose message may end in COMMIT).
+ */
+function prepareAppend(request: AppendRequest, options: { raiseOnConflict?: boolean } = {}): PreparedAppend {
   let prev = request.expectedVersion === 0 ? GENESIS_HASH_HEX : request.expectedHead;
   if (prev === undefined) throw new Error(`append to ${request.streamId}: expectedHead is required after version 0`);
   const expectedHead = prev;
@@ -281,7 +358,7 @@ function prepareAppend(request: AppendRequest): PreparedAppend {
     return row;
   });
   const head = prev;
-  if (stored.length === 1) {
+  if (stored.length === 1 && (request.expectedVersion === 0 || !options.raiseOnConflict)) {
     const [e] = stored;
     if (request.expectedVersion === 0) {
       const args = [request.streamId, request.streamType, e.hash, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), e.recordedAt];
@@ -301,6 +378,16 @@ function prepareAppend(request: AppendRequest): PreparedAppend {
   }));
   const args = [request.streamId, request.streamType, request.expectedVersion, expectedHead, request.expectedVersion + stored.length, head, JSON.stringify(payload)];
   return { stored, head, statement: APPEND_STATEMENTS.batch, args };
+}
+
+/** A staged append once its statement has run: the positions it answered. */
+function settleStaged(request: AppendRequest, append: PreparedAppend, run: () => Promise<QueryResult>): Promise<AppendResult> {
+  return finishAppend(request, append, async () => positionsOf((await run()).rows));
+}
+
+/** Gone from the session (DEALLOCATE, DISCARD): PREPARE it again next time. */
+function forgetPreparedIfGone(client: object, error: unknown): void {
+  if ((error as { code?: string }).code === '26000') PREPARED.delete(client);
 }
 
 /** Runs the call, fills in the positions, and turns a lost race into VersionConflict. */

@@ -46,11 +46,17 @@ export function recordNotifications(tx: SqlWriter, items: { event: StoredEvent; 
   if (rows.length === 0) return { notifications: 0 };
   const column = <T>(pick: (r: (typeof rows)[number]) => T) => rows.map(pick);
   // One statement, one round trip: the inbox rows, then an outbox row per external channel
-  // the institution has (webhook, e-mail), from the rows just inserted.
+  // the institution has (webhook, e-mail), from the rows just inserted. Each row names its event
+  // by stream and version, and takes the position from the events table: the event may be a
+  // staged append in the same message, whose position the caller does not know yet (a missing
+  // event leaves the position NULL, which the table refuses, failing the transaction).
   tx.write(
     `WITH inbox AS (
        INSERT INTO notifications (id, entity, type, event_position, mesa, plan_id, task_id, message_es, message_en, subject_es, subject_en, created_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::uuid[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
+       SELECT u.id, u.entity, u.type, e.position, u.mesa, u.plan_id, u.task_id, u.message_es, u.message_en, u.subject_es, u.subject_en, u.created_at
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[])
+                AS u(id, entity, type, stream_id, stream_version, mesa, plan_id, task_id, message_es, message_en, subject_es, subject_en, created_at)
+         LEFT JOIN events e ON e.stream_id = u.stream_id AND e.stream_version = u.stream_version
        RETURNING id, entity, event_position)
      INSERT INTO outbox (id, event_position, kind, payload, notification_id, channel)
      SELECT gen_random_uuid(), n.event_position, ch.channel, jsonb_build_object('entity', n.entity), n.id, ch.channel
@@ -62,7 +68,8 @@ export function recordNotifications(tx: SqlWriter, items: { event: StoredEvent; 
       column((r) => r.id),
       column((r) => r.draft.entity),
       column((r) => r.draft.type),
-      column((r) => r.event.position),
+      column((r) => r.event.streamId),
+      column((r) => r.event.version),
       column((r) => r.mesa),
       column((r) => r.draft.planId ?? null),
       column((r) => r.draft.taskId ?? null),

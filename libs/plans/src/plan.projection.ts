@@ -14,17 +14,18 @@ export function upsertPlan(db: SqlWriter, plan: PlanState): void {
 }
 
 /**
- * Appends a decision's events to a plan loaded at (version, head), then writes the plan's
- * read model, inside the caller's transaction. Returns the plan after the events.
+ * Stages a decision's events onto a plan loaded at (version, head), and its read model, in the
+ * caller's transaction: both travel with COMMIT (or the next statement), so a decision costs no
+ * round trip of its own. Returns the plan after the events; their positions are known once sent.
  */
-export async function appendToPlan(
+export function appendToPlan(
   tx: EventStoreTransaction,
   loaded: { state: PlanState; head: string },
   events: NewEvent[],
   ctx: CommandContext,
-): Promise<{ after: PlanState; appended: AppendResult }> {
+): { after: PlanState; appended: AppendResult } {
   const { state, head } = loaded;
-  const appended = await tx.append({
+  const appended = tx.stage({
     streamId: planStreamId(state.id),
     streamType: 'plan',
     expectedVersion: state.version,

@@ -70,12 +70,14 @@ export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
 
       let notified = 0;
       const answer = await this.store.transaction(async (tx) => {
-        const { after, appended } = await appendToPlan(tx, { state, head }, events, ctx);
+        const { after, appended } = appendToPlan(tx, { state, head }, events, ctx);
         const told = appended.events.map((event) => ({ event, facts: planFacts(event, after, mesa) }));
         if (state.status !== 'implementation' && after.status === 'implementation') {
+          // The tasks name the plan event that caused them by its position: send the plan's events first.
+          await tx.flush();
           const causation = { ...ctx, causationId: appended.events[appended.events.length - 1].position };
           for (const task of tasksForImplementation(after)) {
-            const created = await tx.append({
+            const created = tx.stage({
               streamId: taskStreamId(task.taskId),
               streamType: 'task',
               expectedVersion: 0,

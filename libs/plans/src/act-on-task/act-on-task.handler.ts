@@ -45,7 +45,7 @@ export class ActOnTaskHandler implements ICommandHandler<ActOnTaskCommand> {
       let notified = 0;
       const answer = await this.store.transaction(async (tx) => {
         const { state: plan } = await this.plans.load(task.planId);
-        const recorded = await appendToTask(tx, { task, head: events[events.length - 1].hash }, decided, ctx, { plan, mesa });
+        const recorded = appendToTask(tx, { task, head: events[events.length - 1].hash }, decided, ctx, { plan, mesa });
         const after = recorded.after;
         notified = recorded.notified;
         const view = { ...toTaskView(after, meta.now), allowedActions: allowedTaskActions(after, decision) };

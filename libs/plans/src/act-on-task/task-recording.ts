@@ -21,19 +21,19 @@ export function planTaskTimers(tx: EventStoreTransaction, taskId: string, dueDat
 }
 
 /**
- * Appends a decision's events to a task loaded at (version, head), inside the caller's
+ * Stages a decision's events onto a task loaded at (version, head), inside the caller's
  * transaction: the task's read model, its timers when the due date moved, and the
- * notifications the events cause. Shared by task actions and timers.
+ * notifications the events cause, all sent with COMMIT. Shared by task actions and timers.
  */
-export async function appendToTask(
+export function appendToTask(
   tx: EventStoreTransaction,
   loaded: { task: TaskState; head: string },
   events: NewEvent[],
   ctx: CommandContext,
   context: { plan: PlanState; mesa: Mesa },
-): Promise<{ after: TaskState; notified: number }> {
+): { after: TaskState; notified: number } {
   const { task, head } = loaded;
-  const appended = await tx.append({
+  const appended = tx.stage({
     streamId: taskStreamId(task.id),
     streamType: 'task',
     expectedVersion: task.version,

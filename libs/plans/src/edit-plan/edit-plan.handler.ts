@@ -38,7 +38,7 @@ export class EditPlanHandler implements ICommandHandler<EditPlanCommand> {
       const events = decideEdit(definition, state, content, decision);
       const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
       const answer = await this.store.transaction(async (tx) => {
-        const { after } = await appendToPlan(tx, { state, head }, events, ctx);
+        const { after } = appendToPlan(tx, { state, head }, events, ctx);
         const answer = { status: 200, body: viewFor(definition, after, actor, mesa, meta.now), etag: etagOf(after.version) };
         record(tx, answer);
         return answer;

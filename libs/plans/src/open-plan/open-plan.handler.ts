@@ -36,7 +36,7 @@ export class OpenPlanHandler implements ICommandHandler<OpenPlanCommand> {
       const events = openPlan(definition, planId, content, { actor, mesa, now: meta.now.toISOString() });
       const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
       const answer = await this.store.transaction(async (tx) => {
-        const appended = await tx.append({
+        const appended = tx.stage({
           streamId: planStreamId(planId),
           streamType: 'plan',
           expectedVersion: 0,

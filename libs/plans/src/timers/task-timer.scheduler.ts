@@ -65,7 +65,7 @@ export class TaskTimerScheduler implements OnApplicationBootstrap, OnApplication
           if (decided.length > 0) {
             const ctx = { actor: TIMER_ACTOR, now: now.toISOString(), commandId: randomUUID(), correlationId: `timer:${kind}` };
             const [mesa, { state: plan }] = await Promise.all([this.directory.getMesa(task.mesa), this.plans.load(task.planId)]);
-            notified = (await appendToTask(tx, { task, head: stream[stream.length - 1].hash }, decided, ctx, { plan, mesa })).notified;
+            notified = appendToTask(tx, { task, head: stream[stream.length - 1].hash }, decided, ctx, { plan, mesa }).notified;
           }
         }
         tx.write(`UPDATE task_timers SET fired_at = $3 WHERE task_id = $1 AND kind = $2`, [taskId, kind, now.toISOString()]);
