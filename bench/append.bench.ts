@@ -7,9 +7,11 @@
  *   2. one event per transaction onto existing streams with the expected version and head:
  *      govflow vs the same pgbench figure.
  *
- * Both go through `EventStore.transaction`, as command handlers do. Two extra rows, without a
- * target, show scenario 1 through `EventStore.append`, the lone append as one statement: the
- * difference is the COMMIT round trip an open-ended transaction cannot avoid.
+ * Both go through `EventStore.transaction` with the append staged (`tx.stage`), as command
+ * handlers do: BEGIN, the append and COMMIT travel in one message. Extra rows, without a target,
+ * show scenario 1 through `EventStore.append` (the lone append as one statement of the extended
+ * protocol) and through a transaction that awaits the append's positions before COMMIT (two
+ * round trips: what every command paid before appends could be staged).
  *
  *   node -r ./test/support/register-ts.js bench/append.bench.ts [--runs 3] [--seconds 8] [--smoke] [--json FILE]
  *
@@ -75,17 +77,18 @@ function openPool(url: string, options: { searchPath?: string } = {}): Pool {
 }
 
 /**
- * A new stream per append, through `transaction` (what every command handler uses) or through
- * `EventStore.append` (the lone append as one statement).
+ * A new stream per append: through `transaction` with the append staged (what every command
+ * handler does), through `transaction` awaiting the append, or through `EventStore.append`.
  */
-function govflowNewStream(url: string, via: 'transaction' | 'append'): Session {
+function govflowNewStream(url: string, via: 'staged' | 'awaited' | 'append'): Session {
   const pool = openPool(url);
   const store = new EventStore(pool);
   return {
     op: () => {
       const planId = randomUUID();
       const request: AppendRequest = { streamId: `plan-${planId}`, streamType: 'plan', expectedVersion: 0, events: envelope([planOpened(planId)], context(), 'action-plan@1') };
-      return via === 'transaction' ? store.transaction((tx) => tx.append(request)) : store.append(request);
+      if (via === 'staged') return store.transaction(async (tx) => tx.stage(request));
+      return via === 'awaited' ? store.transaction((tx) => tx.append(request)) : store.append(request);
     },
     close: () => pool.end(),
   };
@@ -127,8 +130,8 @@ function govflowExistingStream(url: string, heads: Head[][]): Session {
   return {
     op: async (writer, i) => {
       const stream = heads[writer][i % STREAMS_PER_WRITER];
-      const result = await store.transaction((tx) =>
-        tx.append({
+      const result = await store.transaction(async (tx) =>
+        tx.stage({
           streamId: stream.streamId,
           streamType: 'plan',
           expectedVersion: stream.version,
@@ -186,7 +189,8 @@ async function main(): Promise<void> {
     await createEmmettSchema(db.url);
 
     const sessions = {
-      govflow: () => govflowNewStream(db.url, 'transaction'),
+      govflow: () => govflowNewStream(db.url, 'staged'),
+      awaited: () => govflowNewStream(db.url, 'awaited'),
       emmett: () => emmettNewStream(db.url),
       existing: () => govflowExistingStream(db.url, heads),
       lone: () => govflowNewStream(db.url, 'append'),
@@ -208,8 +212,8 @@ async function main(): Promise<void> {
       }
     };
 
-    const runs = { govflow: [] as number[], pgbench: [] as number[], emmett: [] as number[], existing: [] as number[], lone: [] as number[] };
-    const order = ['govflow', 'pgbench', 'emmett', 'existing', 'lone'] as const;
+    const runs = { govflow: [] as number[], pgbench: [] as number[], emmett: [] as number[], existing: [] as number[], lone: [] as number[], awaited: [] as number[] };
+    const order = ['govflow', 'pgbench', 'emmett', 'existing', 'lone', 'awaited'] as const;
     for (let run = 0; run < args.runs; run++) {
       // Rotated each run, so no contender always goes first.
       const rotated = order.map((_, i) => order[(i + run) % order.length]);
@@ -249,9 +253,12 @@ async function main(): Promise<void> {
         target: '>= 0.4x pgbench',
         goal: { ratioAtLeast: 0.4 },
       }),
-      // For comparison, no target: the same append as a transaction of one statement.
+      // For comparison, no target: the same append as a transaction of one statement, and a
+      // transaction that waits for the append's positions before COMMIT.
       row({ scenario: `${newStream}, EventStore.append`, measure: 'throughput', unit: 'tx/s', runs: runs.lone, baseline: { name: 'pgbench', runs: runs.pgbench } }),
       row({ scenario: `${newStream}, EventStore.append`, measure: 'throughput', unit: 'tx/s', runs: runs.lone, baseline: { name: 'emmett-postgresql', runs: runs.emmett } }),
+      row({ scenario: `${newStream}, awaiting the append`, measure: 'throughput', unit: 'tx/s', runs: runs.awaited, baseline: { name: 'pgbench', runs: runs.pgbench } }),
+      row({ scenario: `${newStream}, awaiting the append`, measure: 'throughput', unit: 'tx/s', runs: runs.awaited, baseline: { name: 'emmett-postgresql', runs: runs.emmett } }),
     ];
     const emmettVersion = JSON.parse(readFileSync(join(dirname(require.resolve('@event-driven-io/emmett-postgresql')), '..', 'package.json'), 'utf8')).version;
     report(args, rows, [
@@ -259,7 +266,7 @@ async function main(): Promise<void> {
       `pgbench: one-row INSERT (autocommit) into a copy of \`events\` (LIKE ... INCLUDING ALL), ${WRITERS} clients, 2 threads.`,
       `emmett-postgresql ${emmettVersion}: appendToStream with expectedStreamVersion 0n, schema "emmett", pool of ${WRITERS}.`,
       `existing streams: ${STREAMS_PER_WRITER} per writer, opened before the runs; each append carries the expected version and head hash.`,
-      'Round trips per transaction: pgbench 1; govflow transaction() 2 (BEGIN + append in one message, COMMIT); EventStore.append 1; emmett 3 (BEGIN, append, COMMIT).',
+      'Round trips per transaction: pgbench 1; govflow transaction() with the append staged 1 (BEGIN, append, COMMIT in one message); EventStore.append 1; awaiting the append 2 (BEGIN + append, COMMIT); emmett 3 (BEGIN, append, COMMIT).',
       `Client CPU per transaction in this process (median, us): ${Object.entries(clientCpu)
         .map(([name, values]) => `${name} ${median(values).toFixed(0)}`)
         .join(', ')}.`,
