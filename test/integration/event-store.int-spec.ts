@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { VersionConflict } from '@govflow/domain';
-import { EventStore, EventToAppend, GENESIS_HASH_HEX, START_OF_TIME, chainHash } from '@govflow/event-store';
+import { EventStore, EventStoreTransaction, EventToAppend, GENESIS_HASH_HEX, START_OF_TIME, chainHash } from '@govflow/event-store';
 
 const event = (n: number): EventToAppend => ({
   type: 'test.happened',
@@ -264,7 +264,7 @@ describe('event store on PostgreSQL', () => {
         )
       ).rows[0];
 
-    it('commits a new stream and a next event, each with its writes, in one message, and fills in the positions', async () => {
+    it('commits a new stream and a next event, each with its writes, as one message, and fills in the positions', async () => {
       const single = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
       const one = new EventStore(single);
       try {
@@ -298,8 +298,12 @@ describe('event store on PostgreSQL', () => {
             return staged;
           }),
         );
+        // The whole transaction in one message: PostgreSQL runs it as one, so BEGIN and COMMIT are not needed.
         expect(sent).toHaveLength(2);
-        for (const message of sent) expect(message).toMatch(/^BEGIN;\n[\s\S]*;\nCOMMIT$/);
+        for (const message of sent) {
+          expect(message).toContain('EXECUTE govflow_append_');
+          expect(message).not.toMatch(/BEGIN|COMMIT/);
+        }
 
         const stored = await one.readStream(streamId);
         expect(results.flatMap((r) => r.events).map((e) => [e.version, e.position, e.prevHash, e.hash])).toEqual(
@@ -311,6 +315,31 @@ describe('event store on PostgreSQL', () => {
       } finally {
         await single.end();
       }
+    });
+
+    it('opens the transaction with BEGIN when a query comes first, and ends the last message with COMMIT', async () => {
+      const streamId = `test-${randomUUID()}`;
+      const id = randomUUID();
+      const client = await pool.connect();
+      const sent: string[] = [];
+      const query = client.query.bind(client);
+      (client as unknown as { query: unknown }).query = (...args: Parameters<typeof query>) => {
+        if (typeof args[0] === 'string') sent.push(args[0]);
+        return query(...args);
+      };
+      try {
+        const tx = new EventStoreTransaction(client);
+        await tx.query(`SELECT 1`);
+        tx.stage({ streamId, streamType: 'test', expectedVersion: 0, events: [event(1)] });
+        outboxRow(tx, id);
+        await tx.commit();
+      } finally {
+        (client as unknown as { query: unknown }).query = query;
+        client.release();
+      }
+      expect(sent[0]).toBe('BEGIN');
+      expect(sent[sent.length - 1]).toMatch(/^EXECUTE govflow_append_new_stream_tx [\s\S]*;\nCOMMIT$/);
+      expect(await countsOf(streamId, id)).toEqual({ events: 1, version: 1, outbox: 1 });
     });
 
     it('lets a query after a staged append see its events, whose positions are then known', async () => {

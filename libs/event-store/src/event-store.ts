@@ -118,11 +118,20 @@ export class EventStoreTransaction implements SqlWriter {
     this.pending.push({ sql, params });
   }
 
-  /** COMMIT, with the writes and staged appends still waiting; nothing at all when nothing was sent or queued. */
+  /**
+   * COMMIT, with the writes and staged appends still waiting; nothing at all when nothing was
+   * sent or queued. When nothing was sent yet, the waiting statements are the whole transaction
+   * and go as one message without BEGIN and COMMIT: PostgreSQL runs the statements of one
+   * simple-protocol message as one transaction, all or nothing.
+   */
   async commit(): Promise<void> {
     if (this.begun === undefined && this.pending.length === 0) return;
     await this.prepareStatements(this.stagedStatements());
     const waiting = this.inlinePending();
+    if (waiting && this.begun === undefined) {
+      await this.sendInline(waiting, [], { whole: true });
+      return;
+    }
     if (waiting) {
       await this.sendInline(waiting, ['COMMIT']);
       return;
@@ -189,15 +198,16 @@ export class EventStoreTransaction implements SqlWriter {
 
   /**
    * One simple-protocol message: BEGIN first if not yet sent, the waiting statements, then
-   * `after`. Staged appends in it get their positions, or turn a lost race into VersionConflict.
+   * `after`; or, `whole`, the entire transaction as one implicit one. Staged appends in it get
+   * their positions, or turn a lost race into VersionConflict.
    */
-  private async sendInline(waiting: Inlined, after: string[]): Promise<QueryResult[]> {
-    const first = this.begun === undefined;
+  private async sendInline(waiting: Inlined, after: string[], options: { whole?: boolean } = {}): Promise<QueryResult[]> {
+    const first = this.begun === undefined && !options.whole;
     const message = [...(first ? ['BEGIN'] : []), ...waiting.statements, ...after].join(';\n');
     this.pending = [];
     const sent = this.client.query(message) as unknown as Promise<QueryResult | QueryResult[]>;
     if (first) this.begun = sent.catch(() => undefined);
-    else await this.begun;
+    else if (!options.whole) await this.begun;
     let results: QueryResult[];
     try {
       const answer = await sent;
