@@ -41,13 +41,14 @@ export function toStoredEvent(row: EventRow): StoredEvent {
  * idempotency record commit together or not at all.
  *
  * Round trips are what a command costs on a busy machine, so the transaction sends as few as
- * its statements allow. BEGIN reaches the server with the first statement, and writes whose
- * results nobody reads (`write`: read models, notifications, the idempotency record) travel
- * with the next statement or with COMMIT. Such a batch is one simple-protocol message
- * (`BEGIN; ...; EXECUTE govflow_append_new_stream_tx(...)`, or `...; COMMIT`): PostgreSQL
- * parses the whole message before running any of it and stops at the first error, so nothing
- * in it can run outside the transaction, and a failing write fails the transaction as it
- * always did.
+ * its statements allow. BEGIN reaches the server with the first statement, and statements whose
+ * results nobody reads before COMMIT (`write`: read models, notifications, the idempotency
+ * record; `stage`: appends) travel with the next statement or with COMMIT. Such a batch is one
+ * simple-protocol message (`BEGIN; ...; EXECUTE govflow_append_new_stream_tx(...)`, or
+ * `...; COMMIT`, or, when nothing was sent before COMMIT, the statements alone, which
+ * PostgreSQL runs as one implicit transaction): PostgreSQL parses the whole message before
+ * running any of it and stops at the first error, so nothing in it can run outside the
+ * transaction, and a failing statement fails the transaction as it always did.
  * A statement whose arguments cannot be written exactly as literals (text with NUL, binary)
  * goes as an ordinary parameterised query instead.
  */
@@ -91,8 +92,8 @@ export class EventStoreTransaction implements SqlWriter {
 
   /**
    * Stages an append: it travels with the transaction's next statement or with COMMIT, as
-   * `write` does, so a command whose last statement is its append commits in one message
-   * (`BEGIN; EXECUTE ...; ...writes; COMMIT`). What the append will store (versions, hashes,
+   * `write` does, so a command that only reads before its decision commits the append and its
+   * writes in one message. What the append will store (versions, hashes,
    * head) is returned at once; the events' positions are filled in once it has been sent. A
    * stale expected version fails that message, and with it the transaction, with
    * VersionConflict: onto an existing stream a staged append goes through govflow_append, which
@@ -289,7 +290,8 @@ function appendStatement(name: string, types: string[], text: string): AppendSta
  *   -> 1.56x and 1.84x emmett-postgresql), EventStore.append 9,389 -> 11,492 and 11,265.
  *
  * What remains is mostly round trips: on this machine the client spends about half its CPU in
- * the socket writes (loopback TCP), and transaction() needs two (BEGIN + append, COMMIT).
+ * the socket writes (loopback TCP). A transaction that awaits its append needs two (BEGIN +
+ * append, COMMIT); one that stages it (`EventStoreTransaction.stage`, what commands do), one.
  *
  * The guarantees are those of govflow_append: a new stream's row is inserted before its event,
  * so a stream that exists already raises unique_violation on streams_pkey (VersionConflict),
