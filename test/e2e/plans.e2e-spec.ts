@@ -1,5 +1,7 @@
 import { INestApplication } from '@nestjs/common';
+import { Pool } from 'pg';
 import request from 'supertest';
+import { PG_POOL } from '@govflow/event-store';
 import { TestTable, bearer, createTable, planBody, startApi } from '../support/app';
 
 describe('plans over HTTP: the action-plan@1 workflow', () => {
@@ -20,6 +22,31 @@ describe('plans over HTTP: the action-plan@1 workflow', () => {
     return res.body.id as string;
   };
   const act = (id: string, action: string, token: string, body: object = {}) => http.post(`/v1/plans/${id}/actions/${action}`).set(as(token)).send(body);
+
+  it('lets one of several concurrent decisions on a plan win; the others get 409 and leave nothing behind', async () => {
+    const drafter = t.tokens[t.members[0]];
+    const id = await open(drafter);
+    await act(id, 'submit', drafter).expect(200);
+    const tries = await Promise.all(Array.from({ length: 8 }, () => act(id, 'approve', t.tokens[t.reviewer])));
+    expect(tries.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const lost of tries.filter((r) => r.status !== 200)) {
+      expect(lost.status).toBe(409);
+      // lost the race at COMMIT, or loaded the plan after the winner committed
+      expect(['VERSION_CONFLICT', 'INVALID_TRANSITION']).toContain(lost.body.code);
+    }
+    const pool = app.get<Pool>(PG_POOL);
+    const { rows: events } = await pool.query(`SELECT type FROM events WHERE stream_id = $1 ORDER BY stream_version`, [`plan-${id}`]);
+    expect(events.map((e) => e.type)).toEqual(['plan.opened', 'plan.submitted', 'plan.approved']);
+    const { rows: plan } = await pool.query(`SELECT status, version FROM plans WHERE id = $1`, [id]);
+    expect(plan[0]).toEqual({ status: 'endorsement', version: 3 });
+    const { rows: told } = await pool.query(
+      `SELECT count(*)::int AS n, count(DISTINCT entity)::int AS entities, count(DISTINCT event_position)::int AS events
+         FROM notifications WHERE plan_id = $1 AND type = 'plan.approved'`,
+      [id],
+    );
+    expect(told[0].n).toBeGreaterThan(0);
+    expect(told[0]).toEqual({ n: told[0].entities, entities: told[0].entities, events: 1 });
+  });
 
   it('takes a plan from draft through changes, resubmission, approval, endorsement and presentation into implementation', async () => {
     const drafter = t.tokens[t.members[0]];
