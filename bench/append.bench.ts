@@ -255,10 +255,11 @@ async function main(): Promise<void> {
       }),
       // For comparison, no target: the same append as a transaction of one statement, and a
       // transaction that waits for the append's positions before COMMIT.
-      row({ scenario: `${newStream}, EventStore.append`, measure: 'throughput', unit: 'tx/s', runs: runs.lone, baseline: { name: 'pgbench', runs: runs.pgbench } }),
-      row({ scenario: `${newStream}, EventStore.append`, measure: 'throughput', unit: 'tx/s', runs: runs.lone, baseline: { name: 'emmett-postgresql', runs: runs.emmett } }),
-      row({ scenario: `${newStream}, awaiting the append`, measure: 'throughput', unit: 'tx/s', runs: runs.awaited, baseline: { name: 'pgbench', runs: runs.pgbench } }),
-      row({ scenario: `${newStream}, awaiting the append`, measure: 'throughput', unit: 'tx/s', runs: runs.awaited, baseline: { name: 'emmett-postgresql', runs: runs.emmett } }),
+      ...(['lone', 'awaited'] as const).flatMap((name) =>
+        [{ name: 'pgbench', runs: runs.pgbench }, { name: 'emmett-postgresql', runs: runs.emmett }].map((baseline) =>
+          row({ scenario: `${newStream}, ${name === 'lone' ? 'EventStore.append' : 'awaiting the append'}`, measure: 'throughput', unit: 'tx/s', runs: runs[name], baseline }),
+        ),
+      ),
     ];
     const emmettVersion = JSON.parse(readFileSync(join(dirname(require.resolve('@event-driven-io/emmett-postgresql')), '..', 'package.json'), 'utf8')).version;
     report(args, rows, [

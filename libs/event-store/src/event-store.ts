@@ -129,12 +129,9 @@ export class EventStoreTransaction implements SqlWriter {
     if (this.begun === undefined && this.pending.length === 0) return;
     await this.prepareStatements(this.stagedStatements());
     const waiting = this.inlinePending();
-    if (waiting && this.begun === undefined) {
-      await this.sendInline(waiting, [], { whole: true });
-      return;
-    }
     if (waiting) {
-      await this.sendInline(waiting, ['COMMIT']);
+      const whole = this.begun === undefined;
+      await this.sendInline(waiting, whole ? [] : ['COMMIT'], { whole });
       return;
     }
     await this.flush();
