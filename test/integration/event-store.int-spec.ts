@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { VersionConflict } from '@govflow/domain';
 import { EventStore, EventStoreTransaction, EventToAppend, GENESIS_HASH_HEX, START_OF_TIME, chainHash } from '@govflow/event-store';
 
@@ -253,6 +253,16 @@ describe('event store on PostgreSQL', () => {
   });
 
   describe('staged appends: sent with the next statement or with COMMIT', () => {
+    /** Records the text of every message the connection sends, until stop(). */
+    const recordMessages = (client: PoolClient) => {
+      const sent: string[] = [];
+      const query = client.query;
+      (client as unknown as { query: unknown }).query = (...args: Parameters<PoolClient['query']>) => {
+        sent.push(typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string }).text));
+        return query.apply(client, args as never);
+      };
+      return { sent, stop: () => ((client as unknown as { query: unknown }).query = query) };
+    };
     const outboxRow = (tx: { write(sql: string, params?: unknown[]): void }, id: string) =>
       tx.write(`INSERT INTO outbox (id, kind, payload) VALUES ($1, 'notification', '{}')`, [id]);
     const countsOf = async (streamId: string, outboxId: string) =>
@@ -274,12 +284,7 @@ describe('event store on PostgreSQL', () => {
         await one.transaction(async (tx) => tx.stage({ streamId: warm, streamType: 'test', expectedVersion: 1, expectedHead: w.head, events: [event(1)] }));
 
         const client = await single.connect();
-        const sent: string[] = [];
-        const query = client.query.bind(client);
-        (client as unknown as { query: unknown }).query = (...args: Parameters<typeof query>) => {
-          sent.push(typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string }).text));
-          return query(...args);
-        };
+        const { sent } = recordMessages(client);
         client.release();
 
         const streamId = `test-${randomUUID()}`;
@@ -321,12 +326,7 @@ describe('event store on PostgreSQL', () => {
       const streamId = `test-${randomUUID()}`;
       const id = randomUUID();
       const client = await pool.connect();
-      const sent: string[] = [];
-      const query = client.query.bind(client);
-      (client as unknown as { query: unknown }).query = (...args: Parameters<typeof query>) => {
-        if (typeof args[0] === 'string') sent.push(args[0]);
-        return query(...args);
-      };
+      const { sent, stop } = recordMessages(client);
       try {
         const tx = new EventStoreTransaction(client);
         await tx.query(`SELECT 1`);
@@ -334,7 +334,7 @@ describe('event store on PostgreSQL', () => {
         outboxRow(tx, id);
         await tx.commit();
       } finally {
-        (client as unknown as { query: unknown }).query = query;
+        stop();
         client.release();
       }
       expect(sent[0]).toBe('BEGIN');
