@@ -7,6 +7,7 @@ import { Checkpoints1732406700000 } from './1732406700000-Checkpoints';
 import { OutboxLeaseIndex1732406770000 } from './1732406770000-OutboxLeaseIndex';
 import { LeanerAppend1732406780000 } from './1732406780000-LeanerAppend';
 import { StreamSnapshots1732406900000 } from './1732406900000-StreamSnapshots';
+import { DropOutboxPending1732407000000 } from './1732407000000-DropOutboxPending';
 
 /** Every migration, in order. Listed explicitly so the same array works compiled and in tests. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   OutboxLeaseIndex1732406770000,
   LeanerAppend1732406780000,
   StreamSnapshots1732406900000,
+  DropOutboxPending1732407000000,
 ];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { claimDueOutbox, releaseClaims } from '@govflow/notifications/outbox-claim';
+import { CLAIM_DUE_OUTBOX, claimDueOutbox, releaseClaims } from '@govflow/notifications/outbox-claim';
 import { ScratchDatabase, scratchDatabase } from '../support/scratch-database';
 
 /**
@@ -68,5 +68,29 @@ describe('outbox claim', () => {
     expect(new Set(claimed).size).toBe(claimed.length);
     const rest = await claimDueOutbox(pool, 1000, 60_000);
     expect([...claimed, ...rest].sort()).toEqual([...ids].sort());
+  });
+
+  it('reads two index ranges, not the table, with many delivered rows, and no index is written that no query reads', async () => {
+    await pool.query(
+      `INSERT INTO outbox (id, event_position, kind, payload, notification_id, channel, status, enqueued_at, delivered_at)
+       SELECT gen_random_uuid(), 1, 'webhook', '{}', gen_random_uuid(), 'webhook', 'delivered', now(), now() FROM generate_series(1, 20000)`,
+    );
+    await row({});
+    await row({ enqueuedSecondsAgo: 120 });
+    await pool.query('ANALYZE outbox');
+
+    const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${CLAIM_DUE_OUTBOX}`, [500, 60_000]);
+    const scans: string[] = [];
+    const walk = (node: { 'Node Type': string; 'Index Name'?: string; 'Relation Name'?: string; Plans?: unknown[] }) => {
+      if (node['Relation Name'] === 'outbox') scans.push(`${node['Node Type']}${node['Index Name'] ? ` ${node['Index Name']}` : ''}`);
+      (node.Plans as (typeof node)[] | undefined)?.forEach(walk);
+    };
+    walk(rows[0]['QUERY PLAN'][0].Plan);
+    expect(scans).toEqual(expect.arrayContaining([expect.stringMatching(/outbox_to_enqueue$/), expect.stringMatching(/outbox_leased$/)]));
+    expect(scans.filter((s) => s.startsWith('Seq Scan'))).toEqual([]);
+
+    // outbox_pending served no query and cost every claim an index write (migration DropOutboxPending).
+    const indexes = await pool.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'outbox' ORDER BY indexname`);
+    expect(indexes.rows.map((r) => r.indexname)).not.toContain('outbox_pending');
   });
 });

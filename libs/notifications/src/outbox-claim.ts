@@ -1,31 +1,32 @@
 import { Pool } from 'pg';
 
 /**
+ * Two index ranges (outbox_to_enqueue, outbox_leased), then the rows by primary key: the claim
+ * costs the same whether the outbox holds a thousand rows or millions. $1 limit, $2 lease (ms).
+ */
+export const CLAIM_DUE_OUTBOX = `WITH fresh AS (
+     SELECT id FROM outbox
+      WHERE status = 'pending' AND enqueued_at IS NULL AND next_attempt_at <= now()
+      ORDER BY next_attempt_at
+      LIMIT $1
+      FOR UPDATE SKIP LOCKED),
+   expired AS (
+     SELECT id FROM outbox
+      WHERE status = 'pending' AND enqueued_at < now() - ($2::int * interval '1 millisecond')
+      ORDER BY enqueued_at
+      LIMIT greatest($1 - (SELECT count(*) FROM fresh), 0)
+      FOR UPDATE SKIP LOCKED)
+   UPDATE outbox SET enqueued_at = now()
+    WHERE id = ANY(ARRAY(SELECT id FROM fresh UNION ALL SELECT id FROM expired))
+    RETURNING id`;
+
+/**
  * Claims due outbox rows for delivery, without waiting on rows another process holds
  * (FOR UPDATE SKIP LOCKED). A claim is a lease: a row claimed longer ago than `leaseMs` and
  * still pending (its process died, or Redis lost its job) is claimed again.
  */
 export async function claimDueOutbox(pool: Pool, limit: number, leaseMs: number): Promise<string[]> {
-  // Two index ranges (outbox_to_enqueue, outbox_leased), then the rows by primary key: the
-  // claim costs the same whether the outbox holds a thousand rows or millions.
-  const { rows } = await pool.query<{ id: string }>(
-    `WITH fresh AS (
-       SELECT id FROM outbox
-        WHERE status = 'pending' AND enqueued_at IS NULL AND next_attempt_at <= now()
-        ORDER BY next_attempt_at
-        LIMIT $1
-        FOR UPDATE SKIP LOCKED),
-     expired AS (
-       SELECT id FROM outbox
-        WHERE status = 'pending' AND enqueued_at < now() - ($2::int * interval '1 millisecond')
-        ORDER BY enqueued_at
-        LIMIT greatest($1 - (SELECT count(*) FROM fresh), 0)
-        FOR UPDATE SKIP LOCKED)
-     UPDATE outbox SET enqueued_at = now()
-      WHERE id = ANY(ARRAY(SELECT id FROM fresh UNION ALL SELECT id FROM expired))
-      RETURNING id`,
-    [limit, leaseMs],
-  );
+  const { rows } = await pool.query<{ id: string }>(CLAIM_DUE_OUTBOX, [limit, leaseMs]);
   return rows.map((r) => r.id);
 }
 
