@@ -17,9 +17,9 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
   afterAll(() => app.close());
 
   /** A plan taken to implementation; its tasks by milestone: C1/H1 (m1, lead m1), C1/H2 (m2, lead m1), C2/H1 (m2, lead m2). */
-  const implementedPlan = async () => {
+  const implementedPlan = async (overrides: Record<string, unknown> = {}) => {
     const drafter = bearer(t.tokens[t.members[0]]);
-    const plan = (await http.post('/v1/plans').set(drafter).send(planBody(t)).expect(201)).body.id;
+    const plan = (await http.post('/v1/plans').set(drafter).send(planBody(t, overrides)).expect(201)).body.id;
     await http.post(`/v1/plans/${plan}/actions/submit`).set(drafter).expect(200);
     await http.post(`/v1/plans/${plan}/actions/approve`).set(bearer(t.tokens[t.reviewer])).expect(200);
     await http.post(`/v1/plans/${plan}/actions/endorse`).set(bearer(t.tokens[t.coordinator])).expect(200);
@@ -115,6 +115,36 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
     const refused = await act(c1h1, 'validate', t.tokens[m1]).expect(403);
     expect(refused.body.detail).toContain(t.coordinator);
     await act(c1h1, 'validate', t.tokens[t.coordinator]).expect(200);
+  });
+
+  it('has the technical reviewer judge a delivery of the coordinator that leads its own commitment', async () => {
+    const [m1, m2] = t.members;
+    const { c1h1 } = await implementedPlan({
+      commitments: [
+        {
+          ref: 'C1',
+          title: 'Coordinación del plan',
+          leadEntity: t.coordinator,
+          milestones: [
+            { ref: 'H1', title: 'Informe de avance', dueDate: '2025-03-31' },
+            { ref: 'H2', title: 'Informe sectorial', dueDate: '2025-06-30', responsibleEntity: m2 },
+          ],
+        },
+        { ref: 'C2', title: 'Ciberseguridad', leadEntity: m2, milestones: [{ ref: 'H1', title: 'Estrategia nacional', dueDate: '2025-12-31' }] },
+      ],
+    });
+    const coordinator = t.tokens[t.coordinator];
+    await act(c1h1, 'start', coordinator).expect(200);
+    await act(c1h1, 'deliver', coordinator, { evidence: [{ title: 'Informe' }] }).expect(200);
+    const refused = await act(c1h1, 'validate', coordinator).expect(403);
+    expect(refused.body.detail).toBe(`${t.coordinator} entregó esta tarea y no puede validarla: debe hacerlo ${t.reviewer}.`);
+    await act(c1h1, 'validate', t.tokens[m1]).expect(403);
+    const asReviewer = await http.get(`/v1/tasks/${c1h1}`).set(bearer(t.tokens[t.reviewer])).expect(200);
+    expect(asReviewer.body.allowedActions).toEqual(['validate', 'return']);
+    const validated = await act(c1h1, 'validate', t.tokens[t.reviewer], { rationale: 'Informe verificado.' }).expect(200);
+    expect(validated.body.status).toBe('validated');
+    const detail = await http.get(`/v1/tasks/${c1h1}`).set(bearer(t.auditor)).expect(200);
+    expect(detail.body.history.at(-1)).toMatchObject({ type: 'task.validated', entity: t.reviewer });
   });
 
   it('returns a delivery with a rationale, blocks and unblocks, reassigns and cancels by the coordinator', async () => {

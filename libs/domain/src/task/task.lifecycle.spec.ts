@@ -200,8 +200,8 @@ describe('task lifecycle', () => {
         start: { from: ['assigned', 'returned'], to: 'in_progress', who: ['responsible'] },
         'report-progress': { from: ['in_progress'], to: 'in_progress', who: ['responsible'] },
         deliver: { from: ['in_progress'], to: 'delivered', who: ['responsible'] },
-        validate: { from: ['delivered'], to: 'validated', who: ['lead', 'coordinator'] },
-        return: { from: ['delivered'], to: 'returned', who: ['lead', 'coordinator'] },
+        validate: { from: ['delivered'], to: 'validated', who: ['lead', 'coordinator', 'reviewer'] },
+        return: { from: ['delivered'], to: 'returned', who: ['lead', 'coordinator', 'reviewer'] },
         block: { from: ['assigned', 'in_progress', 'returned'], to: 'blocked', who: ['responsible', 'coordinator'] },
         unblock: { from: ['blocked'], to: undefined, who: ['responsible', 'coordinator'] },
         reassign: { from: ['assigned', 'in_progress', 'returned', 'blocked'], to: 'assigned', who: ['coordinator'] },
@@ -461,6 +461,48 @@ describe('task lifecycle', () => {
       const error = given(steps).when({ action: 'validate' }, ctx(minfin)).thenRefused(Forbidden, 'FORBIDDEN');
       expect(error.text.es).toBe('MINFIN entregó esta tarea y no puede validarla: debe hacerlo SPP.');
       given(steps).when({ action: 'validate' }, ctx(spp)).then([{ type: 'task.validated', data: {} }]);
+    });
+
+    describe('when the coordinator (SPP) leads the commitment and delivers its own task', () => {
+      /** SPP is responsible, commitment lead and coordinator: neither judge is left. */
+      const coordinatorsOwn = (): Step[] => [assigned('SPP', 'SPP'), started(spp), delivered(spp)];
+
+      it('refuses SPP and names the technical reviewer (GAE), who validates it instead', () => {
+        const error = given(coordinatorsOwn()).when({ action: 'validate' }, ctx(spp)).thenRefused(Forbidden, 'FORBIDDEN');
+        expect(error.text).toEqual({
+          es: 'SPP entregó esta tarea y no puede validarla: debe hacerlo GAE.',
+          en: 'SPP delivered this task and cannot validate it: GAE must.',
+        });
+        expect(allowedTaskActions(stateOf(coordinatorsOwn()), ctx(gae))).toEqual(['validate', 'return']);
+        const state = given(coordinatorsOwn())
+          .when({ action: 'validate', rationale: 'Evidencia verificada por la revisión técnica.' }, ctx(gae))
+          .then([{ type: 'task.validated', data: {}, rationale: 'Evidencia verificada por la revisión técnica.' }]);
+        expect(state.status).toBe('validated');
+      });
+
+      it('lets GAE return it, and SPP starts again', () => {
+        const state = given(coordinatorsOwn())
+          .when({ action: 'return', rationale: RATIONALE }, ctx(gae))
+          .then([{ type: 'task.returned', data: {}, rationale: RATIONALE }]);
+        expect(allowedTaskActions(state, ctx(spp))).toContain('start');
+        expect(allowedTaskActions(state, ctx(gae))).toEqual([]);
+      });
+
+      it('gives the reviewer nothing on an ordinary delivery: MINFIN or SPP judge it, and the refusal does not name GAE', () => {
+        expect(allowedTaskActions(stateOf(isDelivered()), ctx(gae))).toEqual([]);
+        const error = given(isDelivered()).when({ action: 'validate' }, ctx(gae)).thenRefused(Forbidden, 'FORBIDDEN');
+        expect(error.text.es).toBe('Solo MINFIN (líder del compromiso) o SPP (coordinación) puede validar esta tarea.');
+        // a lead that is not the coordinator still leaves SPP to judge its own delivery
+        given(ownTaskDelivered()).when({ action: 'validate' }, ctx(gae)).thenRefused(Forbidden, 'FORBIDDEN');
+      });
+
+      it('names only the reviewer to anyone else who tries', () => {
+        const error = given(coordinatorsOwn()).when({ action: 'validate' }, ctx(minfin)).thenRefused(Forbidden, 'FORBIDDEN');
+        expect(error.text).toEqual({
+          es: 'Solo GAE (revisión técnica) puede validar esta tarea.',
+          en: 'Only GAE (technical reviewer) may validate this task.',
+        });
+      });
     });
 
     it('refuses to validate a task in progress with 409', () => {

@@ -7,8 +7,12 @@ export const TASK_ACTIONS = ['start', 'report-progress', 'deliver', 'validate', 
 export type TaskAction = (typeof TASK_ACTIONS)[number];
 export const isTaskAction = (value: string): value is TaskAction => (TASK_ACTIONS as readonly string[]).includes(value);
 
-/** Who may act on a task: relative to the task and its plan's table. */
-export type TaskRole = 'responsible' | 'lead' | 'coordinator';
+/**
+ * Who may act on a task: relative to the task and its plan's table. `reviewer` is the table's
+ * technical reviewer standing in for a delivery that nobody else could judge (see
+ * reviewerStandsIn); it holds no other task role.
+ */
+export type TaskRole = 'responsible' | 'lead' | 'coordinator' | 'reviewer';
 
 interface TaskTransition {
   from: TaskStatus[];
@@ -23,8 +27,8 @@ export const TASK_TRANSITIONS: Record<TaskAction, TaskTransition> = {
   start: { from: ['assigned', 'returned'], to: 'in_progress', who: ['responsible'], label: { es: 'iniciar', en: 'start' } },
   'report-progress': { from: ['in_progress'], to: 'in_progress', who: ['responsible'], label: { es: 'informar avance de', en: 'report progress on' } },
   deliver: { from: ['in_progress'], to: 'delivered', who: ['responsible'], label: { es: 'entregar', en: 'deliver' } },
-  validate: { from: ['delivered'], to: 'validated', who: ['lead', 'coordinator'], label: { es: 'validar', en: 'validate' } },
-  return: { from: ['delivered'], to: 'returned', who: ['lead', 'coordinator'], label: { es: 'devolver', en: 'return' } },
+  validate: { from: ['delivered'], to: 'validated', who: ['lead', 'coordinator', 'reviewer'], label: { es: 'validar', en: 'validate' } },
+  return: { from: ['delivered'], to: 'returned', who: ['lead', 'coordinator', 'reviewer'], label: { es: 'devolver', en: 'return' } },
   block: { from: ['assigned', 'in_progress', 'returned'], to: 'blocked', who: ['responsible', 'coordinator'], label: { es: 'bloquear', en: 'block' } },
   unblock: { from: ['blocked'], who: ['responsible', 'coordinator'], label: { es: 'desbloquear', en: 'unblock' } },
   reassign: { from: ['assigned', 'in_progress', 'returned', 'blocked'], to: 'assigned', who: ['coordinator'], label: { es: 'reasignar', en: 'reassign' } },
@@ -59,23 +63,45 @@ export interface TaskActionCommand {
   dueDate?: string;
 }
 
+/**
+ * A delivery is validated or returned by the commitment lead or the coordinator, never by the
+ * institution that delivered it. When that institution is both the lead and the coordinator,
+ * nobody would be left to judge it, so the table's technical reviewer does: govflow's choice
+ * where DESIGN.md is silent (the reviewer already judges the plan these tasks come from).
+ */
+export function reviewerStandsIn(task: TaskState, mesa: Mesa): boolean {
+  return (
+    task.status === 'delivered' &&
+    !!task.deliveredBy &&
+    task.deliveredBy === task.leadEntity &&
+    task.deliveredBy === mesa.coordinator &&
+    mesa.technicalReviewer !== task.deliveredBy
+  );
+}
+
 export function taskRoles(task: TaskState, ctx: TaskContext): Set<TaskRole> {
   const roles = new Set<TaskRole>();
   if (!ctx.actor.roles.includes('official') || !ctx.actor.entity) return roles;
   if (ctx.actor.entity === task.entity) roles.add('responsible');
   if (ctx.actor.entity === task.leadEntity) roles.add('lead');
   if (ctx.actor.entity === ctx.mesa.coordinator) roles.add('coordinator');
+  if (ctx.actor.entity === ctx.mesa.technicalReviewer && reviewerStandsIn(task, ctx.mesa)) roles.add('reviewer');
   return roles;
 }
 
-function whoText(t: TaskTransition, task: TaskState, mesa: Mesa): LocalizedText {
-  const names = t.who.map((role) =>
-    role === 'responsible' ? `${task.entity} (responsable)` : role === 'lead' ? `${task.leadEntity} (líder del compromiso)` : `${mesa.coordinator} (coordinación)`,
-  );
-  const en = t.who.map((role) =>
-    role === 'responsible' ? `${task.entity} (responsible)` : role === 'lead' ? `${task.leadEntity} (commitment lead)` : `${mesa.coordinator} (coordinator)`,
-  );
-  return { es: [...new Set(names)].join(' o '), en: [...new Set(en)].join(' or ') };
+const ROLE_NAMES: Record<TaskRole, (task: TaskState, mesa: Mesa) => LocalizedText> = {
+  responsible: (task) => ({ es: `${task.entity} (responsable)`, en: `${task.entity} (responsible)` }),
+  lead: (task) => ({ es: `${task.leadEntity} (líder del compromiso)`, en: `${task.leadEntity} (commitment lead)` }),
+  coordinator: (_task, mesa) => ({ es: `${mesa.coordinator} (coordinación)`, en: `${mesa.coordinator} (coordinator)` }),
+  reviewer: (_task, mesa) => ({ es: `${mesa.technicalReviewer} (revisión técnica)`, en: `${mesa.technicalReviewer} (technical reviewer)` }),
+};
+
+/** The institutions that may take the action now, by role: the reviewer only while it stands in, and then alone to validate. */
+function whoText(action: TaskAction, task: TaskState, mesa: Mesa): LocalizedText {
+  const standsIn = reviewerStandsIn(task, mesa);
+  const roles = TASK_TRANSITIONS[action].who.filter((role) => (role === 'reviewer' ? standsIn : !(standsIn && action === 'validate')));
+  const names = roles.map((role) => ROLE_NAMES[role](task, mesa));
+  return { es: [...new Set(names.map((n) => n.es))].join(' o '), en: [...new Set(names.map((n) => n.en))].join(' or ') };
 }
 
 const blank = (s: string | undefined) => s === undefined || s.trim() === '';
@@ -86,11 +112,12 @@ export function checkTaskAccess(task: TaskState, action: TaskAction, ctx: TaskCo
   if (!t) throw new NotFound({ es: `La acción «${action}» no existe para tareas.`, en: `There is no task action "${action}".` });
   const roles = taskRoles(task, ctx);
   if (!t.who.some((r) => roles.has(r))) {
-    const who = whoText(t, task, ctx.mesa);
+    const who = whoText(action, task, ctx.mesa);
     throw new Forbidden({ es: `Solo ${who.es} puede ${t.label.es} esta tarea.`, en: `Only ${who.en} may ${t.label.en} this task.` });
   }
   if (action === 'validate' && task.status === 'delivered' && task.deliveredBy === ctx.actor.entity) {
-    const validators = [...new Set([task.leadEntity, ctx.mesa.coordinator])].filter((e) => e !== ctx.actor.entity);
+    const judges = reviewerStandsIn(task, ctx.mesa) ? [ctx.mesa.technicalReviewer] : [task.leadEntity, ctx.mesa.coordinator];
+    const validators = [...new Set(judges)].filter((e) => e !== ctx.actor.entity);
     throw new Forbidden({
       es: `${ctx.actor.entity} entregó esta tarea y no puede validarla: debe hacerlo ${validators.join(' o ') || 'otra institución'}.`,
       en: `${ctx.actor.entity} delivered this task and cannot validate it: ${validators.join(' or ') || 'another institution'} must.`,
