@@ -14,19 +14,22 @@
  *    snapshots: what replay and a plan without a snapshot cost), split into the query
  *    (EventStore.readStream) and the fold (foldPlan over the loaded events). Beside it, the
  *    floor of any read of that stream: the same rows through COPY TO STDOUT;
- *  - rebuild: rebuildPlanAndTaskProjections over the whole store (what `govflow
- *    rebuild-projections` runs), in events per second, beside the baseline of reading the same
+ *  - rebuild: rebuildPlanAndTaskProjections over the whole store, as `govflow
+ *    rebuild-projections` runs it (a process of its own with REBUILD_NODE_FLAGS: bench/
+ *    rebuild-child.ts, timed inside, without its start), in events per second, beside the baseline of reading the same
  *    events in position order with `COPY (SELECT ...) TO STDOUT`, client side, and dropping them.
  *    Twice: over read models that are already right (the rebuild then writes nothing), and over
  *    emptied ones (every row written again; emptied and vacuumed outside the clock).
  */
 import 'reflect-metadata';
 import { Pool } from 'pg';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { EventStore, SnapshotStore } from '@govflow/event-store';
 import { PLAN_SNAPSHOT_SCHEMA, PlanRepository, foldPlan, planStreamId } from '@govflow/plans/plan.repository';
-import { rebuildPlanAndTaskProjections } from '@govflow/plans/rebuild/rebuild-projections';
-import { BenchRow, benchArgs, benchDatabase, median, report, row, runBench } from './harness';
+import { REBUILD_NODE_FLAGS } from '@govflow/plans/rebuild/rebuild-process';
+import { BenchRow, ROOT, benchArgs, benchDatabase, median, report, row, runBench } from './harness';
 import { copyOut, seedEvents, seedLongPlan } from './seed';
 
 const LOADS_PER_RUN = 7;
@@ -36,6 +39,18 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; result: T
   const started = performance.now();
   const result = await work();
   return { ms: performance.now() - started, result };
+}
+
+/** A rebuild as `govflow rebuild-projections` runs it: its own process, with REBUILD_NODE_FLAGS. */
+function rebuildAsCli(databaseUrl: string): Promise<{ ms: number; result: { plans: number; tasks: number } }> {
+  const args = [...REBUILD_NODE_FLAGS, '-r', join(ROOT, 'test/support/register-ts.js'), join(__dirname, 'rebuild-child.ts')];
+  return new Promise((resolve, reject) =>
+    execFile(process.execPath, args, { env: { ...process.env, DATABASE_URL: databaseUrl } }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`rebuild process failed: ${stderr || error.message}`));
+      const { ms, plans, tasks } = JSON.parse(stdout) as { ms: number; plans: number; tasks: number };
+      resolve({ ms, result: { plans, tasks } });
+    }),
+  );
 }
 
 runBench(async () => {
@@ -65,6 +80,7 @@ runBench(async () => {
     const snapshotVersion = streamEvents.length - behind;
     await snapshots.save(planStreamId(plan.planId), PLAN_SNAPSHOT_SCHEMA, snapshotVersion, streamEvents[snapshotVersion - 1].hash, foldPlan(streamEvents.slice(0, snapshotVersion)));
     const snapshotSize = (await pool.query(`SELECT pg_size_pretty(octet_length(state)::bigint) AS s FROM snapshots`)).rows[0].s;
+    notes.push(`rebuild: in a process of its own started with ${REBUILD_NODE_FLAGS.join(' ')}, as \`govflow rebuild-projections\` runs it; timed inside, without the start`);
     notes.push(`snapshot of the long plan: at version ${snapshotVersion.toLocaleString('en-US')}, ${behind} events behind (SnapshotStore every ${snapshots.every}), state ${snapshotSize}`);
     const snapshotLoad: number[] = [];
     const load: number[] = [];
@@ -113,12 +129,12 @@ runBench(async () => {
         client.release();
       }
       await pool.query(`VACUUM ANALYZE plans, tasks`);
-      const rebuilt = await timed(() => rebuildPlanAndTaskProjections(store));
+      const rebuilt = await rebuildAsCli(db.url);
       if (rebuilt.result.plans !== seeded.plans + 1) throw new Error(`rebuilt ${rebuilt.result.plans} plans, expected ${seeded.plans + 1}`);
       rebuild.push(total / (rebuilt.ms / 1000));
       await pool.query(`TRUNCATE plans, tasks`);
       await pool.query(`VACUUM ANALYZE plans, tasks`);
-      const refilled = await timed(() => rebuildPlanAndTaskProjections(store));
+      const refilled = await rebuildAsCli(db.url);
       if (refilled.result.plans !== seeded.plans + 1) throw new Error(`rebuilt ${refilled.result.plans} plans, expected ${seeded.plans + 1}`);
       rebuildEmpty.push(total / (refilled.ms / 1000));
       console.log(

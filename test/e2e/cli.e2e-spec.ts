@@ -1,7 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { TestTable, bearer, createTable, planBody, startApi } from '../support/app';
-import { runCli } from '../support/processes';
+import { join } from 'node:path';
+import { REBUILD_NODE_FLAGS } from '@govflow/plans/rebuild/rebuild-process';
+import { ROOT, run, runCli } from '../support/processes';
+import { scratchDatabase } from '../support/scratch-database';
 
 const cli = runCli;
 
@@ -41,5 +44,22 @@ describe('the govflow CLI', () => {
     const before = await cli(['replay', plan.id, '--at', '2000-01-01']);
     expect(before.code).toBe(1);
     expect((await cli(['replay', plan.id])).code).toBe(2);
+  });
+
+  it('rebuilds the read models in a process with a larger young generation, started by itself', async () => {
+    const db = await scratchDatabase('govflow_cli_rebuild');
+    try {
+      const rebuilt = await cli(['rebuild-projections'], { DATABASE_URL: db.url });
+      expect(rebuilt).toMatchObject({ code: 0, stderr: '' });
+      expect(rebuilt.stdout.trim()).toBe('reconstruidos / rebuilt: 0 planes, 0 tareas');
+    } finally {
+      await db.drop();
+    }
+    // The relaunch itself: a process without the flags runs again with them, before its script.
+    const probe = `const { relaunchWithNodeFlags } = require(${JSON.stringify(join(ROOT, 'libs/plans/src/rebuild/rebuild-process.ts'))});
+      const code = relaunchWithNodeFlags(${JSON.stringify(REBUILD_NODE_FLAGS)});
+      if (code === undefined) console.log(process.execArgv.filter((a) => a.startsWith('--max')).join(' ')); else process.exit(code);`;
+    const relaunched = await run(process.execPath, ['-r', join(ROOT, 'test/support/register-ts.js'), '-e', probe]);
+    expect(relaunched).toMatchObject({ code: 0, stdout: `${REBUILD_NODE_FLAGS.join(' ')}\n` });
   });
 });

@@ -2,7 +2,7 @@ import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-const ROOT = join(__dirname, '../..');
+export const ROOT = join(__dirname, '../..');
 
 export function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -57,11 +57,12 @@ export const exited = (child: ChildProcess) =>
   new Promise<void>((ok) => (child.exitCode !== null || child.signalCode !== null ? ok() : child.once('exit', () => ok())));
 
 /** Runs a command to completion: its exit code and output. */
-export function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export function run(command: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
-    execFile(command, args, { cwd: ROOT }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr })),
+    execFile(command, args, { cwd: ROOT, env: { ...process.env, ...env } }, (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr })),
   );
 }
 
 /** The real CLI (apps/cli), run from the sources. */
-export const runCli = (args: string[]) => run(process.execPath, ['-r', join(ROOT, 'test/support/register-ts.js'), join(ROOT, 'apps/cli/src/main.ts'), ...args]);
+export const runCli = (args: string[], env: Record<string, string> = {}) =>
+  run(process.execPath, ['-r', join(ROOT, 'test/support/register-ts.js'), join(ROOT, 'apps/cli/src/main.ts'), ...args], env);

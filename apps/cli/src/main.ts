@@ -3,6 +3,7 @@ import { loadConfig } from '@govflow/config';
 import { runMigrations } from '@govflow/database';
 import { EventStore } from '@govflow/event-store';
 import { rebuildPlanAndTaskProjections } from '@govflow/plans/rebuild/rebuild-projections';
+import { REBUILD_NODE_FLAGS, relaunchWithNodeFlags } from '@govflow/plans/rebuild/rebuild-process';
 import { Pool } from 'pg';
 import { existsSync, readFileSync } from 'node:fs';
 import { verifyExportFile } from '@govflow/audit/offline-verifier';
@@ -59,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'rebuild-projections': {
+      const relaunched = relaunchWithNodeFlags(REBUILD_NODE_FLAGS);
+      if (relaunched !== undefined) return relaunched;
       const config = loadConfig();
       if (!config.databaseUrl) {
         console.error('DATABASE_URL no está definido / is not set');
