@@ -242,6 +242,26 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
     }
   });
 
+  it('never rolls a read model back or drops a row when commands commit while a rebuild runs', async () => {
+    const table = await createTable(app);
+    const drafter = bearer(table.tokens[table.members[0]]);
+    const plans: string[] = [];
+    for (let i = 0; i < 24; i++) plans.push((await http.post('/v1/plans').set(drafter).send(planBody(table)).expect(201)).body.id);
+    const { rebuildPlanAndTaskProjections } = await import('@govflow/plans');
+    const { EventStore } = await import('@govflow/event-store');
+    // The rebuild and the commands race: submissions and new plans commit while it reads and writes.
+    const [rebuilt, , created] = await Promise.all([
+      rebuildPlanAndTaskProjections(app.get(EventStore), { mesa: table.mesa }),
+      Promise.all(plans.map((id) => http.post(`/v1/plans/${id}/actions/submit`).set(drafter).expect(200))),
+      Promise.all(Array.from({ length: 8 }, async () => (await http.post('/v1/plans').set(drafter).send(planBody(table)).expect(201)).body.id as string)),
+    ]);
+    expect(rebuilt.plans).toBeGreaterThanOrEqual(24);
+    const { rows } = await app.get<Pool>(PG_POOL).query(`SELECT id, status, version FROM plans WHERE mesa = $1`, [table.mesa]);
+    const byId = new Map(rows.map((r) => [r.id, [r.status, r.version]]));
+    expect(plans.map((id) => byId.get(id))).toEqual(plans.map(() => ['technical_review', 2]));
+    expect(created.map((id) => byId.get(id))).toEqual(created.map(() => ['draft', 1]));
+  });
+
   it('honours If-Match and Idempotency-Key, and refuses bad input without changing anything', async () => {
     const { c2h1 } = await implementedPlan();
     const m2 = t.members[1];

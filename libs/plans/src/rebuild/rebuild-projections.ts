@@ -36,6 +36,9 @@ function evolve(state: PlanState | TaskState | null, event: Recorded): PlanState
  * events do not (a gap, or a history altered by hand) is read again on its own in version
  * order and folded from scratch, so each stream is always folded in version order.
  *
+ * Commands that would change a plan or task wait while it runs (their transactions commit
+ * right after it); reads go on, and see the old rows until it commits.
+ *
  * The read models then end exactly as if they had been emptied and written again, but only
  * the rows that differ are written: rows no stream folds to are deleted, the others are
  * inserted or updated when any column differs. A rebuild that finds the read models right
@@ -49,6 +52,12 @@ export async function rebuildPlanAndTaskProjections(store: EventStore, options: 
       ? `stream_id IN (SELECT 'plan-' || id FROM plans WHERE mesa = $1 UNION ALL SELECT 'task-' || id FROM tasks WHERE mesa = $1)`
       : `(stream_id LIKE 'plan-%' OR stream_id LIKE 'task-%') AND $1::text IS NULL`;
 
+    // Commands that change a plan or a task write its row in the transaction that appends its
+    // events; holding off those writers until this commits means no command commits between the
+    // events read below and the rows written from them, which would roll its row back (or drop a
+    // plan opened meanwhile). Writers already running finish first, and their events are read.
+    // Readers are not blocked. Plans before tasks, the order in which commands write them.
+    await tx.query(`LOCK TABLE plans, tasks IN SHARE ROW EXCLUSIVE MODE`);
     const states = new Map<string, PlanState | TaskState>();
     const irregular = new Set<string>();
     await tx.query(`DECLARE rebuild_events NO SCROLL CURSOR FOR SELECT ${EVENT_FIELDS} FROM events WHERE ${scope} ORDER BY position`, [mesa]);
