@@ -15,9 +15,10 @@
  *    (EventStore.readStream) and the fold (foldPlan over the loaded events). Beside it, the
  *    floor of any read of that stream: the same rows through COPY TO STDOUT;
  *  - rebuild: rebuildPlanAndTaskProjections over the whole store, as `govflow
- *    rebuild-projections` runs it (a process of its own with REBUILD_NODE_FLAGS: bench/
- *    rebuild-child.ts, timed inside, without its start), in events per second, beside the baseline of reading the same
- *    events in position order with `COPY (SELECT ...) TO STDOUT`, client side, and dropping them.
+ *    rebuild-projections` runs it (a process of its own with REBUILD_NODE_FLAGS,
+ *    bench/rebuild-child.ts, timed inside, without its start), in events per second, beside
+ *    the baseline of reading the same events in position order with
+ *    `COPY (SELECT ...) TO STDOUT`, client side, and dropping them.
  *    Twice: over read models that are already right (the rebuild then writes nothing), and over
  *    emptied ones (every row written again; emptied and vacuumed outside the clock).
  */

@@ -11,7 +11,8 @@ export const REBUILD_NODE_FLAGS = ['--max-semi-space-size=64'];
 /**
  * V8 reads heap sizes only when the process starts, so a process without `flags` runs itself
  * again with them (same script, arguments, environment and terminal), waits, and returns the
- * child's exit code; undefined when this process already has them.
+ * child's exit code; undefined when this process already has them. Ctrl-C reaches both (one
+ * process group); a child left running alone still commits its one transaction whole or not at all.
  */
 export function relaunchWithNodeFlags(flags: readonly string[]): number | undefined {
   if (flags.every((flag) => process.execArgv.includes(flag))) return undefined;
