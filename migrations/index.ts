@@ -8,6 +8,7 @@ import { OutboxLeaseIndex1732406770000 } from './1732406770000-OutboxLeaseIndex'
 import { LeanerAppend1732406780000 } from './1732406780000-LeanerAppend';
 import { StreamSnapshots1732406900000 } from './1732406900000-StreamSnapshots';
 import { DropOutboxPending1732407000000 } from './1732407000000-DropOutboxPending';
+import { ActorRevocation1732407100000 } from './1732407100000-ActorRevocation';
 
 /** Every migration, in order. Listed explicitly so the same array works compiled and in tests. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   LeanerAppend1732406780000,
   StreamSnapshots1732406900000,
   DropOutboxPending1732407000000,
+  ActorRevocation1732407100000,
 ];

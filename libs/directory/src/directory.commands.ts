@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Actor, DIRECTORY_EVENTS, Entity, FieldError, Mesa, ValidationFailed, VersionConflict, latestDefinition } from '@govflow/domain';
+import { Actor, DIRECTORY_EVENTS, Entity, FieldError, InvalidTransition, Mesa, NewEvent, NotFound, ValidationFailed, VersionConflict, latestDefinition } from '@govflow/domain';
 import { CommandContext, EventStore, envelope } from '@govflow/event-store';
+import { validateDto } from '@govflow/http';
 import { projectDirectoryEvent } from './directory.projection';
 import { DirectoryService, hashToken } from './directory.service';
 import { RegisterEntityRequest } from './register-entity/register-entity.request.dto';
 import { CreateMesaRequest } from './create-mesa/create-mesa.request.dto';
 import { CreateActorRequest } from './create-actor/create-actor.request.dto';
+import { RevokeActorRequest } from './revoke-actor/revoke-actor.request.dto';
 
 /** The directory's use cases, each recorded as an event on its own stream. */
 @Injectable()
@@ -16,13 +18,30 @@ export class DirectoryCommands {
     private readonly directory: DirectoryService,
   ) {}
 
-  private async record(streamId: string, type: string, data: object, ctx: CommandContext, already: { es: string; en: string }, extra?: (tx: any) => Promise<void>) {
+  /**
+   * Appends one event and applies it to the read model in one transaction. `expected`: the
+   * stream's version and head (a new stream by default); a concurrent change gives `already`.
+   */
+  private async record(
+    streamId: string,
+    event: NewEvent,
+    ctx: CommandContext,
+    already: { es: string; en: string },
+    extra?: (tx: any) => Promise<void>,
+    expected: { version: number; head?: string } = { version: 0 },
+  ): Promise<{ recordedAt: string }> {
     try {
-      await this.store.transaction(async (tx) => {
-        const [event] = envelope([{ type, data }], ctx);
-        const result = await tx.append({ streamId, streamType: streamId.split('-')[0], expectedVersion: 0, events: [event] });
+      return await this.store.transaction(async (tx) => {
+        const result = await tx.append({
+          streamId,
+          streamType: streamId.split('-')[0],
+          expectedVersion: expected.version,
+          ...(expected.head ? { expectedHead: expected.head } : {}),
+          events: envelope([event], ctx),
+        });
         await projectDirectoryEvent(tx, result.events[0]);
         if (extra) await extra(tx);
+        return { recordedAt: result.events[0].recordedAt };
       });
     } catch (error) {
       if (error instanceof VersionConflict) throw new VersionConflict(already);
@@ -32,7 +51,7 @@ export class DirectoryCommands {
 
   async registerEntity(request: RegisterEntityRequest, ctx: CommandContext): Promise<Entity> {
     const entity: Entity = { code: request.code, name: request.name.trim(), ...(request.kind ? { kind: request.kind } : {}) };
-    await this.record(`entity-${entity.code}`, DIRECTORY_EVENTS.entityRegistered, entity, ctx, {
+    await this.record(`entity-${entity.code}`, { type: DIRECTORY_EVENTS.entityRegistered, data: entity }, ctx, {
       es: `Ya existe la institución ${entity.code}.`,
       en: `Institution ${entity.code} already exists.`,
     });
@@ -74,7 +93,7 @@ export class DirectoryCommands {
       errors.push({ field: 'workflow', message: { es: `No existe el flujo «${mesa.workflow}».`, en: `There is no workflow "${mesa.workflow}".` } });
     }
     if (errors.length > 0) throw new ValidationFailed(errors);
-    await this.record(`mesa-${mesa.code}`, DIRECTORY_EVENTS.mesaCreated, mesa, ctx, {
+    await this.record(`mesa-${mesa.code}`, { type: DIRECTORY_EVENTS.mesaCreated, data: mesa }, ctx, {
       es: `Ya existe la mesa ${mesa.code}.`,
       en: `Table ${mesa.code} already exists.`,
     });
@@ -90,8 +109,7 @@ export class DirectoryCommands {
     const actor: Actor = { id: randomUUID(), name: request.name.trim(), entity: request.entity, roles: request.roles };
     await this.record(
       `actor-${actor.id}`,
-      DIRECTORY_EVENTS.actorRegistered,
-      actor,
+      { type: DIRECTORY_EVENTS.actorRegistered, data: actor },
       ctx,
       { es: 'El actor ya existe.', en: 'The actor already exists.' },
       async (tx) => {
@@ -99,5 +117,35 @@ export class DirectoryCommands {
       },
     );
     return { ...actor, token };
+  }
+
+  /**
+   * The person may no longer act: their token stops working (at once in this process, within
+   * the token cache's lifetime in others) and the revocation, with who decided it and why, is
+   * an event on their stream. Their past decisions stay as they were.
+   */
+  async revokeActor(actorId: string, body: unknown, ctx: CommandContext): Promise<Actor & { revokedAt: string }> {
+    const found = await this.directory.actorRecord(actorId);
+    if (!found) throw new NotFound({ es: `No existe la persona ${actorId}.`, en: `There is no person ${actorId}.` });
+    // After the 404, as the contract orders refusals.
+    const rationale = validateDto(RevokeActorRequest, body ?? {}).rationale.trim();
+    if (!rationale) throw ValidationFailed.field('rationale', 'Indique por qué se revoca el acceso en «rationale».', 'Say why the access is revoked in "rationale".');
+    const { actor, revokedAt, version, head } = found;
+    if (revokedAt) {
+      throw new InvalidTransition({
+        es: `El acceso de ${actor.name} ya fue revocado el ${revokedAt}.`,
+        en: `${actor.name}'s access was already revoked on ${revokedAt}.`,
+      });
+    }
+    const recorded = await this.record(
+      `actor-${actor.id}`,
+      { type: DIRECTORY_EVENTS.actorRevoked, data: { id: actor.id }, rationale },
+      ctx,
+      { es: `El acceso de ${actor.name} cambió mientras se revocaba; consulte de nuevo.`, en: `${actor.name}'s access changed while being revoked; look again.` },
+      undefined,
+      { version, head },
+    );
+    this.directory.forgetActor(actor.id);
+    return { ...actor, revokedAt: recorded.recordedAt };
   }
 }

@@ -31,6 +31,12 @@ export async function projectDirectoryEvent(db: Queryable, event: Pick<StoredEve
       ]);
       return;
     }
+    case DIRECTORY_EVENTS.actorRevoked: {
+      const { id } = event.data as { id: string };
+      await db.query(`UPDATE actors SET revoked_at = $2 WHERE id = $1`, [id, event.recordedAt]);
+      await db.query(`DELETE FROM actor_credentials WHERE actor_id = $1`, [id]);
+      return;
+    }
     default:
       throw new Error(`not a directory event: ${event.type}`);
   }

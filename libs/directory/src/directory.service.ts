@@ -24,13 +24,19 @@ export const toMesa = (row: MesaRow): Mesa => ({
   workflow: row.workflow,
 });
 
+/** How long a resolved token is trusted without asking the database again. */
+export const TOKEN_CACHE_MS = 30_000;
+
 export const hashToken = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
 /** Reads of the directory's projections. */
 @Injectable()
 export class DirectoryService {
-  /** Actors never change once registered, so a resolved token can be kept. */
-  private readonly tokenCache = new Map<string, Actor>();
+  /**
+   * Resolved tokens, kept for TOKEN_CACHE_MS: a revocation forgets the person's entries in this
+   * process at once; other processes stop accepting the token when their entry runs out.
+   */
+  private readonly tokenCache = new Map<string, { actor: Actor; until: number }>();
 
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
@@ -64,7 +70,7 @@ export class DirectoryService {
     const hash = hashToken(token);
     const key = hash.toString('hex');
     const cached = this.tokenCache.get(key);
-    if (cached) return cached;
+    if (cached && cached.until > Date.now()) return cached.actor;
     const { rows } = await this.pool.query(
       `SELECT a.id, a.name, a.entity, a.roles FROM actor_credentials c JOIN actors a ON a.id = c.actor_id WHERE c.token_hash = $1`,
       [hash],
@@ -72,7 +78,30 @@ export class DirectoryService {
     if (!rows[0]) return null;
     const actor: Actor = { id: rows[0].id, name: rows[0].name, entity: rows[0].entity, roles: rows[0].roles as ActorRole[] };
     if (this.tokenCache.size > 10_000) this.tokenCache.clear();
-    this.tokenCache.set(key, actor);
+    this.tokenCache.set(key, { actor, until: Date.now() + TOKEN_CACHE_MS });
     return actor;
+  }
+
+  /** Drops the person's cached tokens (after a revocation). */
+  forgetActor(actorId: string): void {
+    for (const [key, entry] of this.tokenCache) if (entry.actor.id === actorId) this.tokenCache.delete(key);
+  }
+
+  /** A registered person, whether and when their access was revoked, and their stream's version and head. */
+  async actorRecord(actorId: string): Promise<{ actor: Actor; revokedAt: string | null; version: number; head: string } | null> {
+    const { rows } = await this.pool.query(
+      `SELECT a.id, a.name, a.entity, a.roles, a.revoked_at, s.version, encode(s.head_hash, 'hex') AS head
+         FROM actors a JOIN streams s ON s.stream_id = 'actor-' || a.id
+        WHERE a.id = $1`,
+      [actorId],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      actor: { id: r.id, name: r.name, entity: r.entity, roles: r.roles as ActorRole[] },
+      revokedAt: r.revoked_at ? (r.revoked_at as Date).toISOString() : null,
+      version: r.version,
+      head: r.head,
+    };
   }
 }

@@ -5,4 +5,5 @@ export * from './token-resolver';
 export * from './register-entity/register-entity.request.dto';
 export * from './create-mesa/create-mesa.request.dto';
 export * from './create-actor/create-actor.request.dto';
+export * from './revoke-actor/revoke-actor.request.dto';
 export * from './directory.module';

@@ -32,4 +32,5 @@ export const DIRECTORY_EVENTS = {
   entityChannelsChanged: 'entity.channels-changed',
   mesaCreated: 'mesa.created',
   actorRegistered: 'actor.registered',
+  actorRevoked: 'actor.revoked',
 } as const;
