@@ -26,6 +26,8 @@ export const toMesa = (row: MesaRow): Mesa => ({
 
 /** How long a resolved token is trusted without asking the database again. */
 export const TOKEN_CACHE_MS = 30_000;
+/** How long a table read is reused (tables never change once created). */
+export const MESA_CACHE_MS = 60_000;
 
 export const hashToken = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
@@ -37,6 +39,7 @@ export class DirectoryService {
    * process at once; other processes stop accepting the token when their entry runs out.
    */
   private readonly tokenCache = new Map<string, { actor: Actor; until: number }>();
+  private readonly mesaCache = new Map<string, { mesa: Mesa; until: number }>();
 
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
@@ -55,9 +58,22 @@ export class DirectoryService {
     return rows.map(toMesa);
   }
 
+  /**
+   * A table by code. Tables are only ever created, never changed, so every command on a plan or
+   * task would read the same row: a found table is kept for MESA_CACHE_MS, saving each command a
+   * round trip to PostgreSQL. An unknown code is asked again every time.
+   */
   async findMesa(code: string): Promise<Mesa | null> {
+    const cached = this.mesaCache.get(code);
+    if (cached && cached.until > Date.now()) return cached.mesa;
     const { rows } = await this.pool.query<MesaRow>(`SELECT * FROM mesas WHERE code = $1`, [code]);
-    return rows[0] ? toMesa(rows[0]) : null;
+    if (!rows[0]) return null;
+    // Shared by every request that reads it: frozen, so no caller can change it for the others.
+    const read = toMesa(rows[0]);
+    const mesa = Object.freeze({ ...read, members: Object.freeze([...read.members]), invited: Object.freeze([...read.invited]) }) as Mesa;
+    if (this.mesaCache.size > 10_000) this.mesaCache.clear();
+    this.mesaCache.set(code, { mesa, until: Date.now() + MESA_CACHE_MS });
+    return mesa;
   }
 
   async getMesa(code: string): Promise<Mesa> {
