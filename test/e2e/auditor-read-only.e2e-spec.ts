@@ -35,6 +35,7 @@ describe("an auditor's token", () => {
       ['PUT /v1/entities/:code/channels', http.put(`/v1/entities/${t.members[0]}/channels`).send({ email: 'a@b.example' })],
       ['POST /v1/mesas', http.post('/v1/mesas').send({ code: code('MESA'), name: 'M', coordinator: t.coordinator, technicalReviewer: t.reviewer, members: [] })],
       ['POST /v1/actors', http.post('/v1/actors').send({ name: 'X', entity: t.members[0], roles: ['official'] })],
+      ['POST /v1/actors/:id/revoke', http.post(`/v1/actors/${randomUUID()}/revoke`).send({ rationale: 'x' })],
       ['POST /v1/plans', http.post('/v1/plans').send(planBody(t))],
       ['PUT /v1/plans/:id', http.put(`/v1/plans/${plan}`).send(content)],
       ...PLAN_ACTIONS.map((a): [string, request.Test] => [`POST /v1/plans/:id/actions/${a}`, http.post(`/v1/plans/${plan}/actions/${a}`).send({ rationale: 'x' })]),

@@ -9,12 +9,14 @@ describe('hostile input never produces a 500', () => {
   let http: ReturnType<typeof request>;
   let t: TestTable;
   let planId: string;
+  let actorId: string;
 
   beforeAll(async () => {
     app = await startApi();
     http = request(app.getHttpServer());
     t = await createTable(app);
     planId = (await http.post('/v1/plans').set(bearer(t.tokens[t.members[0]])).send(planBody(t)).expect(201)).body.id;
+    actorId = (await http.post('/v1/actors').set(bearer(ADMIN_TOKEN)).send({ name: 'Blanco', entity: t.members[0], roles: ['official'] }).expect(201)).body.id;
   });
   afterAll(() => app.close());
 
@@ -50,6 +52,7 @@ describe('hostile input never produces a 500', () => {
     '/v1/entities',
     '/v1/mesas',
     '/v1/actors',
+    `/v1/actors/${actorId}/revoke`,
   ];
 
   it('answers every hostile body with a 4xx problem', async () => {
