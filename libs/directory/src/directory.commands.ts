@@ -19,16 +19,16 @@ export class DirectoryCommands {
   ) {}
 
   /**
-   * Appends one event and applies it to the read model in one transaction. `expected`: the
-   * stream's version and head (a new stream by default); a concurrent change gives `already`.
+   * Appends one event and applies it to the read model in one transaction, with `extra` writes.
+   * `expected`: the stream's version and head (a new stream by default); a concurrent change
+   * gives `already`.
    */
   private async record(
     streamId: string,
     event: NewEvent,
     ctx: CommandContext,
     already: { es: string; en: string },
-    extra?: (tx: any) => Promise<void>,
-    expected: { version: number; head?: string } = { version: 0 },
+    { extra, expected = { version: 0 } }: { extra?: (tx: any) => Promise<void>; expected?: { version: number; head?: string } } = {},
   ): Promise<{ recordedAt: string }> {
     try {
       return await this.store.transaction(async (tx) => {
@@ -112,8 +112,10 @@ export class DirectoryCommands {
       { type: DIRECTORY_EVENTS.actorRegistered, data: actor },
       ctx,
       { es: 'El actor ya existe.', en: 'The actor already exists.' },
-      async (tx) => {
-        await tx.query(`INSERT INTO actor_credentials (token_hash, actor_id) VALUES ($1, $2)`, [hashToken(token), actor.id]);
+      {
+        extra: async (tx) => {
+          await tx.query(`INSERT INTO actor_credentials (token_hash, actor_id) VALUES ($1, $2)`, [hashToken(token), actor.id]);
+        },
       },
     );
     return { ...actor, token };
@@ -142,8 +144,7 @@ export class DirectoryCommands {
       { type: DIRECTORY_EVENTS.actorRevoked, data: { id: actor.id }, rationale },
       ctx,
       { es: `El acceso de ${actor.name} cambió mientras se revocaba; consulte de nuevo.`, en: `${actor.name}'s access changed while being revoked; look again.` },
-      undefined,
-      { version, head },
+      { expected: { version, head } },
     );
     this.directory.forgetActor(actor.id);
     return { ...actor, revokedAt: recorded.recordedAt };

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
 import { Actor, ActorRole, Entity, Mesa, NotFound } from '@govflow/domain';
 import { PG_POOL } from '@govflow/event-store';
+import { ExpiringCache } from './expiring-cache';
 
 interface MesaRow {
   code: string;
@@ -38,8 +39,8 @@ export class DirectoryService {
    * Resolved tokens, kept for TOKEN_CACHE_MS: a revocation forgets the person's entries in this
    * process at once; other processes stop accepting the token when their entry runs out.
    */
-  private readonly tokenCache = new Map<string, { actor: Actor; until: number }>();
-  private readonly mesaCache = new Map<string, { mesa: Mesa; until: number }>();
+  private readonly tokenCache = new ExpiringCache<string, Actor>(TOKEN_CACHE_MS);
+  private readonly mesaCache = new ExpiringCache<string, Mesa>(MESA_CACHE_MS);
 
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
@@ -65,15 +66,13 @@ export class DirectoryService {
    */
   async findMesa(code: string): Promise<Mesa | null> {
     const cached = this.mesaCache.get(code);
-    if (cached && cached.until > Date.now()) return cached.mesa;
+    if (cached) return cached;
     const { rows } = await this.pool.query<MesaRow>(`SELECT * FROM mesas WHERE code = $1`, [code]);
     if (!rows[0]) return null;
     // Shared by every request that reads it: frozen, so no caller can change it for the others.
     const read = toMesa(rows[0]);
     const mesa = Object.freeze({ ...read, members: Object.freeze([...read.members]), invited: Object.freeze([...read.invited]) }) as Mesa;
-    if (this.mesaCache.size > 10_000) this.mesaCache.clear();
-    this.mesaCache.set(code, { mesa, until: Date.now() + MESA_CACHE_MS });
-    return mesa;
+    return this.mesaCache.set(code, mesa);
   }
 
   async getMesa(code: string): Promise<Mesa> {
@@ -86,21 +85,19 @@ export class DirectoryService {
     const hash = hashToken(token);
     const key = hash.toString('hex');
     const cached = this.tokenCache.get(key);
-    if (cached && cached.until > Date.now()) return cached.actor;
+    if (cached) return cached;
     const { rows } = await this.pool.query(
       `SELECT a.id, a.name, a.entity, a.roles FROM actor_credentials c JOIN actors a ON a.id = c.actor_id WHERE c.token_hash = $1`,
       [hash],
     );
     if (!rows[0]) return null;
     const actor: Actor = { id: rows[0].id, name: rows[0].name, entity: rows[0].entity, roles: rows[0].roles as ActorRole[] };
-    if (this.tokenCache.size > 10_000) this.tokenCache.clear();
-    this.tokenCache.set(key, { actor, until: Date.now() + TOKEN_CACHE_MS });
-    return actor;
+    return this.tokenCache.set(key, actor);
   }
 
   /** Drops the person's cached tokens (after a revocation). */
   forgetActor(actorId: string): void {
-    for (const [key, entry] of this.tokenCache) if (entry.actor.id === actorId) this.tokenCache.delete(key);
+    this.tokenCache.deleteWhere((actor) => actor.id === actorId);
   }
 
   /** A registered person, whether and when their access was revoked, and their stream's version and head. */
