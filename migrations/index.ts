@@ -9,6 +9,7 @@ import { LeanerAppend1732406780000 } from './1732406780000-LeanerAppend';
 import { StreamSnapshots1732406900000 } from './1732406900000-StreamSnapshots';
 import { DropOutboxPending1732407000000 } from './1732407000000-DropOutboxPending';
 import { ActorRevocation1732407100000 } from './1732407100000-ActorRevocation';
+import { OutboxStatusIndex1732407200000 } from './1732407200000-OutboxStatusIndex';
 
 /** Every migration, in order. Listed explicitly so the same array works compiled and in tests. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   StreamSnapshots1732406900000,
   DropOutboxPending1732407000000,
   ActorRevocation1732407100000,
+  OutboxStatusIndex1732407200000,
 ];

@@ -28,6 +28,14 @@ interface Parcel {
   webhook_secret: string | null;
 }
 
+/**
+ * Records a batch of accepted deliveries ($1 outbox ids, $2 who delivered). Planned by primary
+ * key: no index serves "status = 'pending'" alone, so a backlog of pending rows never makes a
+ * batch read them all (migration OutboxStatusIndex).
+ */
+export const MARK_DELIVERED = `UPDATE outbox SET status = 'delivered', delivered_at = now(), delivered_by = $2, attempts = attempts + 1, last_error = NULL
+  WHERE id = ANY($1::uuid[]) AND status = 'pending'`;
+
 export type DeliveryOutcome = 'delivered' | 'retry' | 'dead' | 'skipped';
 
 /** What the webhook receiver gets: the notification, never a secret. */
@@ -85,11 +93,7 @@ export class DeliveryService implements OnModuleDestroy {
   });
 
   private readonly delivered = new Batcher<string, true>(async (ids) => {
-    await this.pool.query(
-      `UPDATE outbox SET status = 'delivered', delivered_at = now(), delivered_by = $2, attempts = attempts + 1, last_error = NULL
-        WHERE id = ANY($1::uuid[]) AND status = 'pending'`,
-      [ids, this.deliveredBy],
-    );
+    await this.pool.query(MARK_DELIVERED, [ids, this.deliveredBy]);
     return new Map(ids.map((id) => [id, true as const]));
   });
 

@@ -34,6 +34,23 @@ const toView = (r: any): DeliveryView => ({
   deliveredBy: r.delivered_by ?? null,
 });
 
+/**
+ * Newest first, $1 rows at most, by an index whatever the size of the delivered history: every
+ * status and "delivered" through outbox_recent, dead ones through outbox_dead, pending ones
+ * through their two partial indexes (outbox_to_enqueue, outbox_leased), sorting only the backlog.
+ */
+const DELIVERY_ROWS: Record<DeliveryView['status'] | 'all', string> = {
+  all: 'outbox',
+  delivered: `(SELECT * FROM outbox WHERE status = 'delivered')`,
+  dead: `(SELECT * FROM outbox WHERE status = 'dead')`,
+  pending: `(SELECT * FROM outbox WHERE status = 'pending' AND enqueued_at IS NULL
+             UNION ALL SELECT * FROM outbox WHERE status = 'pending' AND enqueued_at IS NOT NULL)`,
+};
+
+export const listDeliveriesSql = (status: DeliveryView['status'] | undefined): string =>
+  `SELECT o.*, n.entity, n.type FROM ${DELIVERY_ROWS[status ?? 'all']} o JOIN notifications n ON n.id = o.notification_id
+    ORDER BY o.created_at DESC, o.id DESC LIMIT $1`;
+
 /** Admins see every delivery (webhook, e-mail) and redrive the dead ones. */
 @Injectable()
 export class NotificationsAdmin {
@@ -42,12 +59,8 @@ export class NotificationsAdmin {
     private readonly signal: OutboxSignal,
   ) {}
 
-  async list(status: string | undefined, limit = 100): Promise<DeliveryView[]> {
-    const { rows } = await this.pool.query(
-      `SELECT o.*, n.entity, n.type FROM outbox o JOIN notifications n ON n.id = o.notification_id
-        WHERE ($1::text IS NULL OR o.status = $1) ORDER BY o.created_at DESC, o.id LIMIT $2`,
-      [status ?? null, limit],
-    );
+  async list(status: DeliveryView['status'] | undefined, limit = 100): Promise<DeliveryView[]> {
+    const { rows } = await this.pool.query(listDeliveriesSql(status), [limit]);
     return rows.map(toView);
   }
 

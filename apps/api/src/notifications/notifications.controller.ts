@@ -2,13 +2,13 @@ import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { RequireRoles, requireUuid } from '@govflow/http';
-import { NotificationsAdmin } from '@govflow/notifications';
+import { DeliveryView, NotificationsAdmin } from '@govflow/notifications';
 
 export class DeliveriesQuery {
   @ApiPropertyOptional({ enum: ['pending', 'delivered', 'dead'] })
   @IsOptional()
   @IsIn(['pending', 'delivered', 'dead'])
-  status?: string;
+  status?: DeliveryView['status'];
 }
 
 @ApiTags('notifications')

@@ -5,6 +5,20 @@ import { PG_POOL } from '@govflow/event-store';
 import { OutboxRelay } from '@govflow/notifications';
 
 /**
+ * The outbox by status and the age of its oldest pending row, in one snapshot. Pending rows
+ * are read through their two partial indexes (outbox_to_enqueue, outbox_leased) and dead ones
+ * through outbox_dead, so those cost what the backlog holds; delivered = all rows - the rest.
+ */
+export const OUTBOX_GAUGES = `WITH pending AS (
+     SELECT created_at FROM outbox WHERE status = 'pending' AND enqueued_at IS NULL
+     UNION ALL
+     SELECT created_at FROM outbox WHERE status = 'pending' AND enqueued_at IS NOT NULL)
+   SELECT (SELECT count(*) FROM pending)::float8 AS pending,
+          (SELECT count(*) FROM outbox WHERE status = 'dead')::float8 AS dead,
+          (SELECT count(*) FROM outbox)::float8 AS total,
+          COALESCE((SELECT EXTRACT(EPOCH FROM now() - min(created_at)) FROM pending), 0)::float8 AS oldest_pending`;
+
+/**
  * Prometheus metrics, computed from PostgreSQL (the truth, whichever process delivered) and
  * from the queue when there is one.
  */
@@ -28,11 +42,13 @@ export class MetricsService {
     const depth = new Gauge({ name: 'govflow_queue_depth', help: 'BullMQ notification jobs by state', labelNames: ['state'], registers: [this.registry] });
     const events = new Gauge({ name: 'govflow_events_total', help: 'Events in the store', registers: [this.registry] });
     const refresh = async () => {
-      const { rows } = await this.pool.query(`SELECT status, count(*)::int AS n FROM outbox GROUP BY status`);
+      const { rows } = await this.pool.query(OUTBOX_GAUGES);
+      const { pending, dead, total, oldest_pending } = rows[0];
       outbox.reset();
-      for (const status of ['pending', 'delivered', 'dead']) outbox.set({ status }, rows.find((r) => r.status === status)?.n ?? 0);
-      const age = await this.pool.query(`SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS s FROM outbox WHERE status = 'pending'`);
-      oldest.set(age.rows[0].s);
+      outbox.set({ status: 'pending' }, pending);
+      outbox.set({ status: 'delivered' }, total - pending - dead);
+      outbox.set({ status: 'dead' }, dead);
+      oldest.set(oldest_pending);
       const recent = await this.pool.query(
         `SELECT COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM delivered_at - created_at)), 0)::float AS p50,
                 COALESCE(percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM delivered_at - created_at)), 0)::float AS p99

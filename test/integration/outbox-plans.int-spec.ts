@@ -1,0 +1,116 @@
+import { Pool } from 'pg';
+import { MARK_DELIVERED, NotificationsAdmin, listDeliveriesSql } from '@govflow/notifications';
+import { OutboxSignal } from '@govflow/notifications/notification.writer';
+import { OUTBOX_GAUGES } from '../../apps/api/src/operations/metrics.service';
+import { ScratchDatabase, scratchDatabase } from '../support/scratch-database';
+
+type PlanNode = { 'Node Type': string; 'Index Name'?: string; 'Relation Name'?: string; Plans?: PlanNode[] };
+
+/** How the plan of `sql` reads the outbox ("Index Scan outbox_pkey", "Seq Scan", ...), and every node type in it. */
+async function outboxScans(pool: Pool, sql: string, params: unknown[]): Promise<{ scans: string[]; nodes: string[] }> {
+  const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+  const scans: string[] = [];
+  const nodes: string[] = [];
+  const walk = (node: PlanNode) => {
+    nodes.push(node['Node Type']);
+    if (node['Index Name']?.startsWith('outbox_')) scans.push(`${node['Node Type']} ${node['Index Name']}`);
+    else if (node['Relation Name'] === 'outbox' && node['Node Type'] === 'Seq Scan') scans.push('Seq Scan');
+    node.Plans?.forEach(walk);
+  };
+  walk(rows[0]['QUERY PLAN'][0].Plan);
+  return { scans, nodes };
+}
+
+/**
+ * The outbox's hot and admin queries keep their plans whatever the backlog and whatever the
+ * planner's statistics say: an index on status once made every "mark delivered" batch read
+ * every pending row (migration OutboxStatusIndex). A database of its own: rows are truncated.
+ */
+describe('outbox query plans', () => {
+  let db: ScratchDatabase;
+  let pool: Pool;
+
+  beforeAll(async () => {
+    db = await scratchDatabase('govflow_outbox_plans');
+    pool = new Pool({ connectionString: db.url, max: 4 });
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+  beforeEach(() => pool.query('TRUNCATE outbox, notifications'));
+
+  /** `n` outbox rows with their notifications, created `ageSeconds` ago, in the given state. */
+  async function rows(n: number, state: { status: string; enqueued?: boolean; ageSeconds?: number }): Promise<void> {
+    await pool.query(
+      `WITH made AS (
+         SELECT gen_random_uuid() AS id, gen_random_uuid() AS notification_id,
+                now() - $3::int * interval '1 second' - g * interval '1 ms' AS created_at
+           FROM generate_series(1, $1::int) g),
+       notes AS (
+         INSERT INTO notifications (id, entity, type, event_position, message_es, message_en, subject_es, subject_en, created_at)
+         SELECT notification_id, 'GAE', 'plan.submitted', 1, 'm', 'm', 's', 's', created_at FROM made)
+       INSERT INTO outbox (id, event_position, kind, payload, notification_id, channel, status, enqueued_at, created_at)
+       SELECT id, 1, 'webhook', '{}', notification_id, 'webhook', $2, CASE WHEN $4 THEN now() END, created_at FROM made`,
+      [n, state.status, state.ageSeconds ?? 0, state.enqueued ?? false],
+    );
+  }
+
+  it('marks a batch delivered by primary key even with 16,000 pending rows and no statistics', async () => {
+    await rows(16000, { status: 'pending', enqueued: true });
+    const batch = (await pool.query(`SELECT id FROM outbox ORDER BY random() LIMIT 60`)).rows.map((r) => r.id);
+
+    // No ANALYZE: the planner knows the table's size, not how few rows are pending.
+    const { scans } = await outboxScans(pool, MARK_DELIVERED, [batch, 'test']);
+    expect(scans).toEqual([expect.stringMatching(/outbox_pkey$/)]);
+
+    await pool.query(MARK_DELIVERED, [batch, 'test']);
+    const counts = await pool.query(`SELECT status, count(*)::int AS n FROM outbox GROUP BY status ORDER BY status`);
+    expect(counts.rows).toEqual([
+      { status: 'delivered', n: 60 },
+      { status: 'pending', n: 15940 },
+    ]);
+  });
+
+  it('lists the newest deliveries of each status through an index, never sorting the whole history', async () => {
+    await rows(20000, { status: 'delivered', ageSeconds: 3600 });
+    await rows(30, { status: 'dead', ageSeconds: 1800 });
+    await rows(50, { status: 'pending' });
+    await pool.query('ANALYZE outbox, notifications');
+
+    const expected = { all: ['outbox_recent'], delivered: ['outbox_recent'], dead: ['outbox_dead'], pending: ['outbox_to_enqueue', 'outbox_leased'] };
+    for (const [status, indexes] of Object.entries(expected)) {
+      const { scans, nodes } = await outboxScans(pool, listDeliveriesSql(status === 'all' ? undefined : (status as 'pending')), [100]);
+      expect({ status, indexes: scans.map((s) => s.split(' ').pop()) }).toEqual({ status, indexes });
+      // Only the backlog may be sorted; the delivered history never is.
+      expect({ status, sorted: nodes.includes('Sort') }).toEqual({ status, sorted: status === 'pending' });
+    }
+
+    const admin = new NotificationsAdmin(pool, new OutboxSignal());
+    const dead = await admin.list('dead', 10);
+    expect(dead).toHaveLength(10);
+    expect(dead.every((d) => d.status === 'dead')).toBe(true);
+    const pending = await admin.list('pending', 100);
+    expect(pending).toHaveLength(50);
+    const newest = await admin.list(undefined, 60);
+    expect(newest.map((d) => d.status)).toEqual([...Array(50).fill('pending'), ...Array(10).fill('dead')]);
+    const times = newest.map((d) => Date.parse(d.createdAt));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
+  it('counts the outbox for /metrics in one snapshot, reading pending rows through their own indexes', async () => {
+    await rows(5000, { status: 'delivered', ageSeconds: 7200 });
+    await rows(7, { status: 'dead', ageSeconds: 3600 });
+    await rows(4, { status: 'pending', ageSeconds: 120 });
+    await rows(3, { status: 'pending', enqueued: true, ageSeconds: 600 });
+    await pool.query('ANALYZE outbox');
+
+    const { rows: gauges } = await pool.query(OUTBOX_GAUGES);
+    expect(gauges[0]).toMatchObject({ pending: 7, dead: 7, total: 5014 });
+    expect(gauges[0].oldest_pending).toBeGreaterThanOrEqual(600);
+    expect(gauges[0].oldest_pending).toBeLessThan(660);
+
+    const { scans } = await outboxScans(pool, OUTBOX_GAUGES, []);
+    expect(scans).toEqual(expect.arrayContaining([expect.stringMatching(/outbox_to_enqueue$/), expect.stringMatching(/outbox_leased$/), expect.stringMatching(/outbox_dead$/)]));
+  });
+});
