@@ -4,7 +4,7 @@ import { SMTPServer, type SMTPServerEnvelope, type SMTPServerError } from 'smtp-
 import type { Pool } from 'pg';
 import type { GovflowConfig } from '../../libs/config/src';
 import { DeliveryService } from '../../libs/notifications/src/delivery.service';
-import { DeliveryError, EmailSender, isAllowedWebhookUrl, sendWebhook, signWebhook, verifyWebhookSignature, webhookAgents } from '../../libs/notifications/src/channels';
+import { DeliveryError, EmailSender, WebhookClient, isAllowedWebhookUrl, sendWebhook, signWebhook, verifyWebhookSignature } from '../../libs/notifications/src/channels';
 
 /** Resolves to the rejection (or null), so that its fields can be asserted. */
 const failureOf = (p: Promise<unknown>): Promise<DeliveryError | null> => p.then(() => null, (e: DeliveryError) => e);
@@ -187,12 +187,12 @@ describe('sendWebhook to a loopback receiver', () => {
   });
 
   it('opens at most the configured connections to one receiver; the rest wait their turn', async () => {
-    const agents = webhookAgents(3);
+    const client = new WebhookClient({ connectionsPerOrigin: 3 });
     const before = receiver.connections();
     try {
-      await Promise.all(Array.from({ length: 30 }, (_, i) => sendWebhook({ url: `${receiver.base}/ok`, secret, body: { i }, notificationId: `n-cap-${i}`, agents })));
+      await Promise.all(Array.from({ length: 30 }, (_, i) => sendWebhook({ url: `${receiver.base}/ok`, secret, body: { i }, notificationId: `n-cap-${i}`, client })));
     } finally {
-      agents['http:'].destroy();
+      client.close();
     }
     expect(receiver.received).toHaveLength(30);
     expect(new Set(receiver.received.map((r) => r.headers['idempotency-key'])).size).toBe(30);

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Pool } from 'pg';
 import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
 import { PG_POOL } from '@govflow/event-store';
-import { DeliveryError, EmailSender, WebhookAgents, isAllowedWebhookUrl, sendWebhook, webhookAgents } from './channels';
+import { DeliveryError, EmailSender, WebhookClient, isAllowedWebhookUrl, sendWebhook } from './channels';
 import { retryDelayMs } from './retry-policy';
 import { Batcher } from './batcher';
 
@@ -61,7 +61,7 @@ export function webhookBody(p: Parcel) {
 @Injectable()
 export class DeliveryService implements OnModuleDestroy {
   private email?: EmailSender;
-  private readonly webhooks: WebhookAgents;
+  private readonly webhooks: WebhookClient;
   private readonly deliveredBy = `${hostname()}:${process.pid}`;
 
   constructor(
@@ -70,13 +70,12 @@ export class DeliveryService implements OnModuleDestroy {
   ) {
     const { smtpUrl, mailFrom } = config.notifications;
     if (smtpUrl) this.email = new EmailSender({ smtpUrl, from: mailFrom });
-    this.webhooks = webhookAgents(config.notifications.webhookConnections);
+    this.webhooks = new WebhookClient({ connectionsPerOrigin: config.notifications.webhookConnections });
   }
 
   onModuleDestroy(): void {
     this.email?.close();
-    this.webhooks['http:'].destroy();
-    this.webhooks['https:'].destroy();
+    this.webhooks.close();
   }
 
   private readonly loader = new Batcher<string, Parcel>(async (ids) => {
@@ -115,7 +114,7 @@ export class DeliveryService implements OnModuleDestroy {
         body: webhookBody(parcel),
         notificationId: parcel.notification_id,
         timeoutMs: this.config.notifications.webhookTimeoutMs,
-        agents: this.webhooks,
+        client: this.webhooks,
       });
       return;
     }

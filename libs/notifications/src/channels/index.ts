@@ -1,3 +1,4 @@
 export * from './delivery-error';
 export * from './email.sender';
 export * from './webhook.sender';
+export * from './webhook.client';
