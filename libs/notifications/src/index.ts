@@ -7,3 +7,4 @@ export * from './delivery.service';
 export * from './outbox.relay';
 export * from './queue';
 export * from './channels';
+export { pendingOutbox } from './outbox-claim';

@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import { InvalidTransition, NotFound } from '@govflow/domain';
 import { PG_POOL } from '@govflow/event-store';
 import { OutboxSignal } from './notification.writer';
+import { pendingOutbox } from './outbox-claim';
 
 export interface DeliveryView {
   id: string;
@@ -43,8 +44,7 @@ const DELIVERY_ROWS: Record<DeliveryView['status'] | 'all', string> = {
   all: 'outbox',
   delivered: `(SELECT * FROM outbox WHERE status = 'delivered')`,
   dead: `(SELECT * FROM outbox WHERE status = 'dead')`,
-  pending: `(SELECT * FROM outbox WHERE status = 'pending' AND enqueued_at IS NULL
-             UNION ALL SELECT * FROM outbox WHERE status = 'pending' AND enqueued_at IS NOT NULL)`,
+  pending: pendingOutbox('*'),
 };
 
 export const listDeliveriesSql = (status: DeliveryView['status'] | undefined): string =>

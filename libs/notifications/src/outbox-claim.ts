@@ -21,6 +21,16 @@ export const CLAIM_DUE_OUTBOX = `WITH fresh AS (
     RETURNING id`;
 
 /**
+ * The pending outbox rows as a subquery read through their two partial indexes
+ * (outbox_to_enqueue, outbox_leased): no index serves "status = 'pending'" alone, so that the
+ * worker's updates by id are never planned as a walk over the backlog (migration
+ * OutboxStatusIndex). Costs what the backlog holds, however large the delivered history.
+ */
+export const pendingOutbox = (columns: string): string =>
+  `(SELECT ${columns} FROM outbox WHERE status = 'pending' AND enqueued_at IS NULL
+    UNION ALL SELECT ${columns} FROM outbox WHERE status = 'pending' AND enqueued_at IS NOT NULL)`;
+
+/**
  * Claims due outbox rows for delivery, without waiting on rows another process holds
  * (FOR UPDATE SKIP LOCKED). A claim is a lease: a row claimed longer ago than `leaseMs` and
  * still pending (its process died, or Redis lost its job) is claimed again.

@@ -2,17 +2,14 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { Pool } from 'pg';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { PG_POOL } from '@govflow/event-store';
-import { OutboxRelay } from '@govflow/notifications';
+import { OutboxRelay, pendingOutbox } from '@govflow/notifications';
 
 /**
  * The outbox by status and the age of its oldest pending row, in one snapshot. Pending rows
- * are read through their two partial indexes (outbox_to_enqueue, outbox_leased) and dead ones
- * through outbox_dead, so those cost what the backlog holds; delivered = all rows - the rest.
+ * are read through their own indexes (pendingOutbox) and dead ones through outbox_dead, so
+ * those cost what the backlog holds; delivered = all rows - the rest.
  */
-export const OUTBOX_GAUGES = `WITH pending AS (
-     SELECT created_at FROM outbox WHERE status = 'pending' AND enqueued_at IS NULL
-     UNION ALL
-     SELECT created_at FROM outbox WHERE status = 'pending' AND enqueued_at IS NOT NULL)
+export const OUTBOX_GAUGES = `WITH pending AS ${pendingOutbox('created_at')}
    SELECT (SELECT count(*) FROM pending)::float8 AS pending,
           (SELECT count(*) FROM outbox WHERE status = 'dead')::float8 AS dead,
           (SELECT count(*) FROM outbox)::float8 AS total,
