@@ -255,3 +255,25 @@ describe('WebhookClient over TLS', () => {
     }
   });
 });
+
+describe('WebhookClient with GOVFLOW_WEBHOOK_PUBLIC_ONLY', () => {
+  it('refuses, for good, receivers on this machine by address and by name, and opens no connection', async () => {
+    const receiver = await rawReceiver(() => ({ bytes: 'HTTP/1.1 204 No Content\r\n\r\n' }));
+    const guarded = new WebhookClient({ publicOnly: true });
+    const open = new WebhookClient();
+    const port = new URL(receiver.url).port;
+    try {
+      for (const url of [`http://127.0.0.1:${port}/hook`, `http://localhost:${port}/hook`, `https://localhost:${port}/hook`, `http://[::1]:${port}/hook`]) {
+        const err = await failureOf(sendWebhook({ url, secret, body: {}, notificationId: 'n-private', client: guarded }));
+        expect({ url, err }).toEqual({ url, err: expect.objectContaining({ retryable: false, message: 'the webhook host is not on a public address (GOVFLOW_WEBHOOK_PUBLIC_ONLY)' }) });
+      }
+      expect(receiver.connections()).toBe(0);
+      // The same receiver without the option: delivered, so the refusal above is the option's.
+      expect(await sendWebhook({ url: receiver.url, secret, body: {}, notificationId: 'n-open', client: open })).toMatchObject({ status: 204 });
+    } finally {
+      guarded.close();
+      open.close();
+      await receiver.stop();
+    }
+  });
+});

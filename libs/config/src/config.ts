@@ -29,6 +29,8 @@ export interface GovflowConfig {
     mailFrom: string;
     /** When set, webhook URLs must point to one of these hosts (`.gob.gt` allows subdomains). */
     webhookAllowedHosts?: string[];
+    /** Refuse webhooks to addresses off the public internet (loopback, private, link-local...), checked on the resolved address. */
+    webhookPublicOnly: boolean;
     webhookTimeoutMs: number;
     /** At most this many open connections to one receiver (scheme, host and port), per process. */
     webhookConnections: number;
@@ -47,6 +49,14 @@ export interface GovflowConfig {
 export class ConfigError extends Error {}
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false; got "${env[name]}"`);
+}
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -108,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GovflowConfig 
       webhookAllowedHosts: env.GOVFLOW_WEBHOOK_ALLOWED_HOSTS
         ? env.GOVFLOW_WEBHOOK_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
         : undefined,
+      webhookPublicOnly: flag(env, 'GOVFLOW_WEBHOOK_PUBLIC_ONLY', false),
       webhookTimeoutMs: integer(env, 'NOTIFY_WEBHOOK_TIMEOUT_MS', 5000, 100, 120_000),
       webhookConnections: integer(env, 'NOTIFY_WEBHOOK_CONNECTIONS', 64, 1, 1000),
       maxAttempts: integer(env, 'NOTIFY_MAX_ATTEMPTS', 8, 1, 50),

@@ -70,7 +70,7 @@ export class DeliveryService implements OnModuleDestroy {
   ) {
     const { smtpUrl, mailFrom } = config.notifications;
     if (smtpUrl) this.email = new EmailSender({ smtpUrl, from: mailFrom });
-    this.webhooks = new WebhookClient({ connectionsPerOrigin: config.notifications.webhookConnections });
+    this.webhooks = new WebhookClient({ connectionsPerOrigin: config.notifications.webhookConnections, publicOnly: config.notifications.webhookPublicOnly });
   }
 
   onModuleDestroy(): void {

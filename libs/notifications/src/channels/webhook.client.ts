@@ -1,6 +1,8 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { ResponseParser } from './http-response.parser';
+import { isPublicAddress } from './public-address';
 
 /** Closed after this long unused: below the 5 s that Node servers keep an idle connection. */
 const IDLE_MS = 4_000;
@@ -21,9 +23,24 @@ interface Origin {
   host: string;
   port: number;
   ca?: string | Buffer;
+  publicOnly: boolean;
 }
 
 const failure = (code: string, message = code): NodeJS.ErrnoException => Object.assign(new Error(message), { code });
+
+/** The error for a receiver that is, or resolves to, an address off the public internet. */
+export const NOT_PUBLIC = 'ENOTPUBLIC';
+
+/**
+ * dns.lookup that refuses a name when any of its addresses is not public: the check is on the
+ * addresses the socket will connect to, so a listed name cannot be pointed at this network.
+ */
+const publicLookup: net.LookupFunction = (hostname, options, callback) =>
+  dnsLookup(hostname, options, (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => {
+    const all = Array.isArray(address) ? address : [{ address, family }];
+    if (!error && all.some((a) => !isPublicAddress(a.address))) error = failure(NOT_PUBLIC);
+    (callback as (e: NodeJS.ErrnoException | null, a: string | LookupAddress[], f?: number) => void)(error, address, family);
+  });
 
 /** One keep-alive socket to an origin, carrying one exchange at a time (no pipelining). */
 class Connection {
@@ -37,9 +54,10 @@ class Connection {
     origin: Origin,
     private readonly pool: OriginPool,
   ) {
+    const lookup = origin.publicOnly ? publicLookup : undefined;
     this.socket = origin.tls
-      ? tls.connect({ host: origin.host, port: origin.port, servername: net.isIP(origin.host) ? undefined : origin.host, ALPNProtocols: ['http/1.1'], ca: origin.ca })
-      : net.connect({ host: origin.host, port: origin.port });
+      ? tls.connect({ host: origin.host, port: origin.port, lookup, servername: net.isIP(origin.host) ? undefined : origin.host, ALPNProtocols: ['http/1.1'], ca: origin.ca })
+      : net.connect({ host: origin.host, port: origin.port, lookup });
     this.socket.setNoDelay(true);
     this.socket.setTimeout(IDLE_MS, () => {
       if (!this.exchange) this.retire();
@@ -177,6 +195,8 @@ export interface WebhookClientOptions {
   connectionsPerOrigin?: number;
   /** Certificate authorities trusted for https receivers instead of Node's bundled ones (tests, private CAs). */
   ca?: string | Buffer;
+  /** Refuse receivers on addresses off the public internet (GOVFLOW_WEBHOOK_PUBLIC_ONLY): fails with code ENOTPUBLIC. */
+  publicOnly?: boolean;
 }
 
 /**
@@ -204,8 +224,11 @@ export class WebhookClient {
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     const port = Number(url.port || (secure ? 443 : 80));
     const key = `${url.protocol}//${host}:${port}`;
+    const publicOnly = this.options.publicOnly ?? false;
+    // An address written in the URL is never looked up: checked here instead.
+    if (publicOnly && net.isIP(host) && !isPublicAddress(host)) return Promise.reject(failure(NOT_PUBLIC));
     let pool = this.pools.get(key);
-    if (!pool) this.pools.set(key, (pool = new OriginPool({ tls: secure, host, port, ca: this.options.ca }, this.max)));
+    if (!pool) this.pools.set(key, (pool = new OriginPool({ tls: secure, host, port, ca: this.options.ca, publicOnly }, this.max)));
     const request = Buffer.from(`${head}\r\n\r\n${body}`, 'utf8');
 
     return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { domainToASCII } from 'node:url';
 import { DeliveryError } from './delivery-error';
-import { WebhookClient } from './webhook.client';
+import { NOT_PUBLIC, WebhookClient } from './webhook.client';
 
 const SIGNATURE_VERSION = 'v1';
 
@@ -127,6 +127,7 @@ export async function sendWebhook(options: SendWebhookOptions): Promise<{ status
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ETIMEDOUT') throw new DeliveryError(`webhook timed out after ${timeoutMs} ms`, true);
+    if (code === NOT_PUBLIC) throw new DeliveryError('the webhook host is not on a public address (GOVFLOW_WEBHOOK_PUBLIC_ONLY)', false);
     throw networkError(error as NodeJS.ErrnoException);
   }
   if (status < 200 || status >= 300) throw statusError(status);
