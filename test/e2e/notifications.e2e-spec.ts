@@ -2,6 +2,8 @@ import { INestApplication } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
+import { Pool } from 'pg';
+import { PG_POOL } from '@govflow/event-store';
 import { verifyWebhookSignature } from '@govflow/notifications';
 import { ADMIN_TOKEN, TestTable, bearer, createTable, planBody, startApi } from '../support/app';
 import { decodeHeader, eventually, startSmtpServer, startWebhookReceiver } from '../support/receivers';
@@ -144,5 +146,25 @@ describe('notifications without Redis: inbox, signed webhook, e-mail', () => {
     const ok = await http.put(`/v1/entities/${t.members[1]}/channels`).set(bearer(ADMIN_TOKEN)).send({ webhook: { url: hooks.url, secret: SECRET } }).expect(200);
     expect(JSON.stringify(ok.body)).not.toContain(SECRET);
     await http.put('/v1/entities/NO-SUCH-ENTITY/channels').set(bearer(ADMIN_TOKEN)).send({ email: 'a@b.example' }).expect(404);
+  });
+
+  it('with GOVFLOW_WEBHOOK_PUBLIC_ONLY, refuses a webhook URL written with an internal address and changes nothing', async () => {
+    await http.put(`/v1/entities/${t.members[1]}/channels`).set(bearer(ADMIN_TOKEN)).send({ webhook: { url: hooks.url, secret: SECRET } }).expect(200);
+    const guarded = await startApi({ GOVFLOW_WEBHOOK_PUBLIC_ONLY: 'true' });
+    const api = request(guarded.getHttpServer());
+    const put = (url: string) => api.put(`/v1/entities/${t.members[1]}/channels`).set(bearer(ADMIN_TOKEN)).send({ webhook: { url, secret: SECRET } });
+    try {
+      for (const url of ['http://10.0.0.5/hook', 'http://169.254.169.254/latest', 'http://[::1]:8080/hook', hooks.url]) {
+        const res = await put(url).expect(400);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(res.body.errors).toEqual([expect.objectContaining({ field: 'webhook.url', message: expect.stringContaining('GOVFLOW_WEBHOOK_PUBLIC_ONLY') })]);
+      }
+      const kept = await app.get<Pool>(PG_POOL).query(`SELECT webhook_url FROM entity_channels WHERE code = $1`, [t.members[1]]);
+      expect(kept.rows).toEqual([{ webhook_url: hooks.url }]); // as set above, unchanged
+      // A name is judged when a delivery resolves it, not here.
+      await put('https://hooks.example.org/govflow').expect(200);
+    } finally {
+      await guarded.close();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -6,7 +7,7 @@ import { Pool } from 'pg';
 import { DIRECTORY_EVENTS, NotFound, ValidationFailed } from '@govflow/domain';
 import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
 import { CommandContext, EventStore, PG_POOL, envelope } from '@govflow/event-store';
-import { isAllowedWebhookUrl } from './channels';
+import { isAllowedWebhookUrl, isPublicAddress } from './channels';
 
 export class WebhookChannelRequest {
   @ApiProperty({ example: 'https://hooks.minfin.gob.gt/govflow' })
@@ -70,6 +71,15 @@ export class ChannelsService {
           'webhook.url',
           'La URL del webhook debe ser http(s) y apuntar a un servidor permitido (GOVFLOW_WEBHOOK_ALLOWED_HOSTS).',
           'The webhook URL must be http(s) and point to an allowed host (GOVFLOW_WEBHOOK_ALLOWED_HOSTS).',
+        );
+      }
+      // An address written in the URL can be judged now; a name only when a delivery resolves it.
+      const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+      if (this.config.notifications.webhookPublicOnly && isIP(host) && !isPublicAddress(host)) {
+        throw ValidationFailed.field(
+          'webhook.url',
+          'La URL del webhook apunta a una dirección que no es pública (GOVFLOW_WEBHOOK_PUBLIC_ONLY).',
+          'The webhook URL points to an address that is not public (GOVFLOW_WEBHOOK_PUBLIC_ONLY).',
         );
       }
     }
