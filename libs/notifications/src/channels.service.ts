@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
@@ -7,7 +6,7 @@ import { Pool } from 'pg';
 import { DIRECTORY_EVENTS, NotFound, ValidationFailed } from '@govflow/domain';
 import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
 import { CommandContext, EventStore, PG_POOL, envelope } from '@govflow/event-store';
-import { isAllowedWebhookUrl, isPublicAddress } from './channels';
+import { isAllowedWebhookUrl, isNonPublicAddressUrl } from './channels';
 
 export class WebhookChannelRequest {
   @ApiProperty({ example: 'https://hooks.minfin.gob.gt/govflow' })
@@ -74,8 +73,7 @@ export class ChannelsService {
         );
       }
       // An address written in the URL can be judged now; a name only when a delivery resolves it.
-      const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-      if (this.config.notifications.webhookPublicOnly && isIP(host) && !isPublicAddress(host)) {
+      if (this.config.notifications.webhookPublicOnly && isNonPublicAddressUrl(parsed)) {
         throw ValidationFailed.field(
           'webhook.url',
           'La URL del webhook apunta a una dirección que no es pública (GOVFLOW_WEBHOOK_PUBLIC_ONLY).',

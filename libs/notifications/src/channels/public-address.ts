@@ -35,6 +35,17 @@ const V6: [string, number][] = [
 for (const [network, prefix] of V4) NOT_PUBLIC.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of V6) NOT_PUBLIC.addSubnet(network, prefix, 'ipv6');
 
+/** The host a URL connects to: its hostname, without the brackets of an IPv6 address. */
+export function urlHost(url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+}
+
+/** The URL names its host by an IP address, and that address is off the public internet (a name is judged only once resolved). */
+export function isNonPublicAddressUrl(url: URL): boolean {
+  const host = urlHost(url);
+  return isIP(host) !== 0 && !isPublicAddress(host);
+}
+
 /** True for an IP address on the public internet; false for anything else, names included. */
 export function isPublicAddress(address: string): boolean {
   // IPv4-mapped IPv6 (::ffff:127.0.0.1, ::ffff:7f00:1) is judged as the IPv4 address it carries.

@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { ResponseParser } from './http-response.parser';
-import { isPublicAddress } from './public-address';
+import { isNonPublicAddressUrl, isPublicAddress, urlHost } from './public-address';
 
 /** Closed after this long unused: below the 5 s that Node servers keep an idle connection. */
 const IDLE_MS = 4_000;
@@ -221,12 +221,12 @@ export class WebhookClient {
    */
   post(url: URL, head: string, body: string, timeoutMs: number): Promise<number> {
     const secure = url.protocol === 'https:';
-    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const host = urlHost(url);
     const port = Number(url.port || (secure ? 443 : 80));
     const key = `${url.protocol}//${host}:${port}`;
     const publicOnly = this.options.publicOnly ?? false;
     // An address written in the URL is never looked up: checked here instead.
-    if (publicOnly && net.isIP(host) && !isPublicAddress(host)) return Promise.reject(failure(NOT_PUBLIC));
+    if (publicOnly && isNonPublicAddressUrl(url)) return Promise.reject(failure(NOT_PUBLIC));
     let pool = this.pools.get(key);
     if (!pool) this.pools.set(key, (pool = new OriginPool({ tls: secure, host, port, ca: this.options.ca, publicOnly }, this.max)));
     const request = Buffer.from(`${head}\r\n\r\n${body}`, 'utf8');
