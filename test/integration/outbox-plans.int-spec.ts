@@ -1,14 +1,18 @@
 import { Pool } from 'pg';
-import { MARK_DELIVERED, NotificationsAdmin, listDeliveriesSql } from '@govflow/notifications';
+import { CLAIM_DUE_OUTBOX, LOAD_PARCELS, MARK_DELIVERED, NotificationsAdmin, listDeliveriesSql } from '@govflow/notifications';
 import { OutboxSignal } from '@govflow/notifications/notification.writer';
 import { OUTBOX_GAUGES } from '../../apps/api/src/operations/metrics.service';
 import { ScratchDatabase, scratchDatabase } from '../support/scratch-database';
 
 type PlanNode = { 'Node Type': string; 'Index Name'?: string; 'Relation Name'?: string; Plans?: PlanNode[] };
 
-/** How the plan of `sql` reads the outbox ("Index Scan outbox_pkey", "Seq Scan", ...), and every node type in it. */
-async function outboxScans(pool: Pool, sql: string, params: unknown[]): Promise<{ scans: string[]; nodes: string[] }> {
-  const { rows } = await pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+/**
+ * How the plan of `sql` reads the outbox ("Index Scan outbox_pkey", "Seq Scan", ...), and every
+ * node type in it. With `generic`, the plan PostgreSQL caches for a named statement once it stops
+ * planning each execution for its values (the worker's and the relay's statements are named).
+ */
+async function outboxScans(pool: Pool, sql: string, params: unknown[], generic?: { types: string }): Promise<{ scans: string[]; nodes: string[] }> {
+  const rows = generic ? await explainGeneric(pool, sql, params, generic.types) : (await pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)).rows;
   const scans: string[] = [];
   const nodes: string[] = [];
   const walk = (node: PlanNode) => {
@@ -19,6 +23,20 @@ async function outboxScans(pool: Pool, sql: string, params: unknown[]): Promise<
   };
   walk(rows[0]['QUERY PLAN'][0].Plan);
   return { scans, nodes };
+}
+
+async function explainGeneric(pool: Pool, sql: string, params: unknown[], types: string) {
+  const client = await pool.connect();
+  try {
+    await client.query(`PREPARE plan_under_test (${types}) AS ${sql}`);
+    await client.query('SET plan_cache_mode = force_generic_plan');
+    // EXECUTE takes no bound parameters: the values go as literals.
+    const literal = (v: unknown) => (typeof v === 'number' ? String(v) : client.escapeLiteral(Array.isArray(v) ? `{${v.join(',')}}` : String(v)));
+    return (await client.query(`EXPLAIN (FORMAT JSON) EXECUTE plan_under_test (${params.map(literal).join(', ')})`)).rows;
+  } finally {
+    await client.query('DEALLOCATE ALL; RESET plan_cache_mode').catch(() => undefined);
+    client.release();
+  }
 }
 
 /**
@@ -63,6 +81,15 @@ describe('outbox query plans', () => {
     // No ANALYZE: the planner knows the table's size, not how few rows are pending.
     const { scans } = await outboxScans(pool, MARK_DELIVERED, [batch, 'test']);
     expect(scans).toEqual([expect.stringMatching(/outbox_pkey$/)]);
+    // The worker's statements are named: the plan cached for every value is by primary key too.
+    expect((await outboxScans(pool, MARK_DELIVERED, [batch, 'test'], { types: 'uuid[], text' })).scans).toEqual([expect.stringMatching(/outbox_pkey$/)]);
+    expect((await outboxScans(pool, LOAD_PARCELS, [batch], { types: 'uuid[]' })).scans).toEqual([expect.stringMatching(/outbox_pkey$/)]);
+    // The relay's claim: the two partial indexes, then the claimed rows by primary key.
+    expect((await outboxScans(pool, CLAIM_DUE_OUTBOX, [500, 30000], { types: 'int, int' })).scans.map((s) => s.split(' ').pop()).sort()).toEqual([
+      'outbox_leased',
+      'outbox_pkey',
+      'outbox_to_enqueue',
+    ]);
 
     await pool.query(MARK_DELIVERED, [batch, 'test']);
     const counts = await pool.query(`SELECT status, count(*)::int AS n FROM outbox GROUP BY status ORDER BY status`);

@@ -36,6 +36,14 @@ interface Parcel {
 export const MARK_DELIVERED = `UPDATE outbox SET status = 'delivered', delivered_at = now(), delivered_by = $2, attempts = attempts + 1, last_error = NULL
   WHERE id = ANY($1::uuid[]) AND status = 'pending'`;
 
+/** The outbox rows ($1 ids) with their notifications and their institutions' channels. */
+export const LOAD_PARCELS = `SELECT o.id, o.channel, o.status, o.attempts, o.notification_id, n.entity, n.type, n.mesa, n.plan_id, n.task_id,
+       n.message_es, n.message_en, n.subject_es, n.created_at, c.email, c.webhook_url, c.webhook_secret
+  FROM outbox o
+  JOIN notifications n ON n.id = o.notification_id
+  LEFT JOIN entity_channels c ON c.code = n.entity
+ WHERE o.id = ANY($1::uuid[])`;
+
 export type DeliveryOutcome = 'delivered' | 'retry' | 'dead' | 'skipped';
 
 /** What the webhook receiver gets: the notification, never a secret. */
@@ -78,21 +86,16 @@ export class DeliveryService implements OnModuleDestroy {
     this.webhooks.close();
   }
 
+  // Both statements are named, so each connection parses and plans them once (pg prepares a
+  // named statement on first use): planning the loader's join cost its backend more than running
+  // it (0.13 against 0.05 ms for 10 rows, EXPLAIN ANALYZE).
   private readonly loader = new Batcher<string, Parcel>(async (ids) => {
-    const { rows } = await this.pool.query<Parcel>(
-      `SELECT o.id, o.channel, o.status, o.attempts, o.notification_id, n.entity, n.type, n.mesa, n.plan_id, n.task_id,
-              n.message_es, n.message_en, n.subject_es, n.created_at, c.email, c.webhook_url, c.webhook_secret
-         FROM outbox o
-         JOIN notifications n ON n.id = o.notification_id
-         LEFT JOIN entity_channels c ON c.code = n.entity
-        WHERE o.id = ANY($1::uuid[])`,
-      [ids],
-    );
+    const { rows } = await this.pool.query<Parcel>({ name: 'govflow_load_parcels', text: LOAD_PARCELS, values: [ids] });
     return new Map(rows.map((r) => [r.id, r]));
   });
 
   private readonly delivered = new Batcher<string, true>(async (ids) => {
-    await this.pool.query(MARK_DELIVERED, [ids, this.deliveredBy]);
+    await this.pool.query({ name: 'govflow_mark_delivered', text: MARK_DELIVERED, values: [ids, this.deliveredBy] });
     return new Map(ids.map((id) => [id, true as const]));
   });
 

@@ -7,4 +7,4 @@ export * from './delivery.service';
 export * from './outbox.relay';
 export * from './queue';
 export * from './channels';
-export { pendingOutbox } from './outbox-claim';
+export { CLAIM_DUE_OUTBOX, pendingOutbox } from './outbox-claim';

@@ -36,7 +36,7 @@ export const pendingOutbox = (columns: string): string =>
  * still pending (its process died, or Redis lost its job) is claimed again.
  */
 export async function claimDueOutbox(pool: Pool, limit: number, leaseMs: number): Promise<string[]> {
-  const { rows } = await pool.query<{ id: string }>(CLAIM_DUE_OUTBOX, [limit, leaseMs]);
+  const { rows } = await pool.query<{ id: string }>({ name: 'govflow_claim_outbox', text: CLAIM_DUE_OUTBOX, values: [limit, leaseMs] });
   return rows.map((r) => r.id);
 }
 
