@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { CLAIM_DUE_OUTBOX, LOAD_PARCELS, MARK_DELIVERED, NotificationsAdmin, listDeliveriesSql } from '@govflow/notifications';
+import { CLAIM_DUE_OUTBOX, LOAD_AND_MARK, LOAD_PARCELS, MARK_DELIVERED, NotificationsAdmin, listDeliveriesSql } from '@govflow/notifications';
 import { OutboxSignal } from '@govflow/notifications/notification.writer';
 import { OUTBOX_GAUGES } from '../../apps/api/src/operations/metrics.service';
 import { ScratchDatabase, scratchDatabase } from '../support/scratch-database';
@@ -84,6 +84,8 @@ describe('outbox query plans', () => {
     // The worker's statements are named: the plan cached for every value is by primary key too.
     expect((await outboxScans(pool, MARK_DELIVERED, [batch, 'test'], { types: 'uuid[], text' })).scans).toEqual([expect.stringMatching(/outbox_pkey$/)]);
     expect((await outboxScans(pool, LOAD_PARCELS, [batch], { types: 'uuid[]' })).scans).toEqual([expect.stringMatching(/outbox_pkey$/)]);
+    const both = await outboxScans(pool, LOAD_AND_MARK, [batch.slice(0, 30), batch.slice(30), 'test'], { types: 'uuid[], uuid[], text' });
+    expect(both.scans).toEqual([expect.stringMatching(/outbox_pkey$/), expect.stringMatching(/outbox_pkey$/)]);
     // The relay's claim: the two partial indexes, then the claimed rows by primary key.
     expect((await outboxScans(pool, CLAIM_DUE_OUTBOX, [500, 30000], { types: 'int, int' })).scans.map((s) => s.split(' ').pop()).sort()).toEqual([
       'outbox_leased',
@@ -96,6 +98,26 @@ describe('outbox query plans', () => {
     expect(counts.rows).toEqual([
       { status: 'delivered', n: 60 },
       { status: 'pending', n: 15940 },
+    ]);
+  });
+
+  it('reads and records deliveries in one statement, never handing out a row it records delivered', async () => {
+    await rows(6, { status: 'pending', enqueued: true });
+    const [a, b, c, d, e, f] = (await pool.query(`SELECT id FROM outbox ORDER BY id`)).rows.map((r) => r.id as string);
+    await pool.query(`UPDATE outbox SET status = 'dead' WHERE id = $1`, [f]);
+
+    const { rows: read } = await pool.query(LOAD_AND_MARK, [[a, b, c], [c, d, f], 'worker-1']);
+    expect(read.map((r) => r.id).sort()).toEqual([a, b]);
+    expect(read[0]).toMatchObject({ status: 'pending', channel: 'webhook', entity: 'GAE', type: 'plan.submitted' });
+
+    const { rows: after } = await pool.query(`SELECT id, status, delivered_by, attempts FROM outbox ORDER BY id`);
+    expect(after).toEqual([
+      { id: a, status: 'pending', delivered_by: null, attempts: 0 },
+      { id: b, status: 'pending', delivered_by: null, attempts: 0 },
+      { id: c, status: 'delivered', delivered_by: 'worker-1', attempts: 1 },
+      { id: d, status: 'delivered', delivered_by: 'worker-1', attempts: 1 },
+      { id: e, status: 'pending', delivered_by: null, attempts: 0 },
+      { id: f, status: 'dead', delivered_by: null, attempts: 0 }, // only pending rows are recorded delivered
     ]);
   });
 

@@ -17,7 +17,7 @@ export class NotificationWorker implements OnApplicationBootstrap, OnApplication
     @Inject(GOVFLOW_CONFIG) private readonly config: GovflowConfig,
     private readonly delivery: DeliveryService,
   ) {
-    this.handlers = { deliver: ({ outboxId }) => this.delivery.attempt(outboxId) };
+    this.handlers = { deliver: ({ outboxId }) => this.delivery.attempt(outboxId, { recordInBackground: true }) };
     const missing = NOTIFICATION_JOB_NAMES.filter((name) => typeof this.handlers[name] !== 'function');
     if (missing.length > 0 || Object.keys(this.handlers).length !== NOTIFICATION_JOB_NAMES.length) {
       throw new Error(`notification jobs without exactly one handler: ${missing.join(', ')}`);
@@ -46,5 +46,6 @@ export class NotificationWorker implements OnApplicationBootstrap, OnApplication
 
   async onApplicationShutdown(): Promise<void> {
     await this.worker?.close();
+    await this.delivery.settled(); // the last deliveries' records, before the pool closes
   }
 }
