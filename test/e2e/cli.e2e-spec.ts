@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { TestTable, bearer, createTable, planBody, startApi } from '../support/app';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REBUILD_NODE_FLAGS } from '@govflow/plans/rebuild/rebuild-process';
 import { ROOT, run, runCli } from '../support/processes';
@@ -57,9 +58,42 @@ describe('the govflow CLI', () => {
     }
     // The relaunch itself: a process without the flags runs again with them, before its script.
     const probe = `const { relaunchWithNodeFlags } = require(${JSON.stringify(join(ROOT, 'libs/plans/src/rebuild/rebuild-process.ts'))});
-      const code = relaunchWithNodeFlags(${JSON.stringify(REBUILD_NODE_FLAGS)});
-      if (code === undefined) console.log(process.execArgv.filter((a) => a.startsWith('--max')).join(' ')); else process.exit(code);`;
+      relaunchWithNodeFlags(${JSON.stringify(REBUILD_NODE_FLAGS)}).then((code) => {
+        if (code === undefined) console.log(process.execArgv.filter((a) => a.startsWith('--max')).join(' ')); else process.exit(code);
+      });`;
     const relaunched = await run(process.execPath, ['-r', join(ROOT, 'test/support/register-ts.js'), '-e', probe]);
     expect(relaunched).toMatchObject({ code: 0, stdout: `${REBUILD_NODE_FLAGS.join(' ')}\n` });
+  });
+
+  it('stops the relaunched process when the command is stopped (SIGTERM), and exits as the signal says', async () => {
+    // The relaunched process reports its pid and waits; the first process gets the SIGTERM.
+    const probe = `const { relaunchWithNodeFlags } = require(${JSON.stringify(join(ROOT, 'libs/plans/src/rebuild/rebuild-process.ts'))});
+      relaunchWithNodeFlags(${JSON.stringify(REBUILD_NODE_FLAGS)}).then((code) => {
+        if (code === undefined) { console.log('child ' + process.pid); setInterval(() => undefined, 1000); } else process.exit(code);
+      });`;
+    const parent = spawn(process.execPath, ['-r', join(ROOT, 'test/support/register-ts.js'), '-e', probe], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const childPid = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      parent.stdout!.on('data', (d) => {
+        out += d;
+        const m = /child (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      parent.once('exit', () => reject(new Error(`the probe ended first: ${out}`)));
+    });
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(childPid)).toBe(true);
+    const exit = new Promise<number | null>((resolve) => parent.once('exit', (code) => resolve(code)));
+    parent.kill('SIGTERM');
+    expect(await exit).toBe(128 + 15);
+    for (const deadline = Date.now() + 5000; alive(childPid) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(childPid)).toBe(false);
   });
 });

@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'rebuild-projections': {
-      const relaunched = relaunchWithNodeFlags(REBUILD_NODE_FLAGS);
+      const relaunched = await relaunchWithNodeFlags(REBUILD_NODE_FLAGS);
       if (relaunched !== undefined) return relaunched;
       const config = loadConfig();
       if (!config.databaseUrl) {
