@@ -4,7 +4,7 @@ import { TestTable, bearer, createTable, planBody, startApi } from '../support/a
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { REBUILD_NODE_FLAGS } from '@govflow/plans/rebuild/rebuild-process';
-import { ROOT, run, runCli } from '../support/processes';
+import { ROOT, gone, isAlive, run, runCli } from '../support/processes';
 import { scratchDatabase } from '../support/scratch-database';
 
 const cli = runCli;
@@ -81,19 +81,10 @@ describe('the govflow CLI', () => {
       });
       parent.once('exit', () => reject(new Error(`the probe ended first: ${out}`)));
     });
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    expect(alive(childPid)).toBe(true);
+    expect(isAlive(childPid)).toBe(true);
     const exit = new Promise<number | null>((resolve) => parent.once('exit', (code) => resolve(code)));
     parent.kill('SIGTERM');
     expect(await exit).toBe(128 + 15);
-    for (const deadline = Date.now() + 5000; alive(childPid) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
-    expect(alive(childPid)).toBe(false);
+    expect(await gone(childPid, 5000)).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../libs/database/src';
+import { gone, isAlive } from './processes';
 
 async function query<T extends object>(url: string, sql: string): Promise<T[]> {
   const client = new Client({ connectionString: url });
@@ -65,15 +66,6 @@ describe('startEmbeddedPostgres and a terminating signal', () => {
     for (const path of [dataDir, `${dataDir}.password`, `${dataDir}.lock`]) rmSync(path, { recursive: true, force: true });
   });
 
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-
   it.each(['alone', 'with-hooks'])('stops the server it started when SIGTERM ends the process (%s)', async (mode) => {
     const child = spawn(process.execPath, ['-r', join(__dirname, 'register-ts.js'), join(__dirname, 'embedded-signal-child.ts'), dataDir, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -82,13 +74,12 @@ describe('startEmbeddedPostgres and a terminating signal', () => {
       if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the child did not start: ${out}`);
     }
     const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    expect(alive(postmaster)).toBe(true);
+    expect(isAlive(postmaster)).toBe(true);
 
     const exited = new Promise<NodeJS.Signals | null>((ok) => child.once('exit', (_code, signal) => ok(signal)));
     child.kill('SIGTERM');
     expect(await exited).toBe('SIGTERM'); // the signal still ends the process
-    for (const deadline = Date.now() + 10_000; alive(postmaster) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
-    expect(alive(postmaster)).toBe(false);
+    expect(await gone(postmaster, 10_000)).toBe(true);
     expect(existsSync(join(dataDir, 'postmaster.pid'))).toBe(false);
     // With shutdown hooks, the server was still up for the hooks' last query.
     if (mode === 'with-hooks') expect(out).toContain('{"cleanupQuery":1}');

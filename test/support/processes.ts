@@ -15,6 +15,22 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether a process of that pid exists (signal 0 only checks). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves once the process is gone, or after `ms`; returns whether it is gone. */
+export async function gone(pid: number, ms: number): Promise<boolean> {
+  for (const deadline = Date.now() + ms; isAlive(pid) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+  return !isAlive(pid);
+}
+
 export function which(binary: string): string | null {
   try {
     return execFileSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' }).trim() || null;
