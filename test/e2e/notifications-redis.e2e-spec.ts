@@ -122,6 +122,33 @@ if (!haveRedis) {
     await http.get('/admin/queues/api/queues').set('Cookie', cookie.split(';')[0]).expect(200);
   });
 
+  it('finishes the deliveries it holds when stopped (SIGTERM): recorded once, never failed or sent twice', async () => {
+    // Each answer takes 600 ms, so the worker still holds its deliveries when it is told to stop.
+    hooks.handler.respond = (_hook, res) => void setTimeout(() => res.writeHead(200).end(), 600);
+    const plans = await submitPlans(3);
+    await eventually(() => hooks.received.filter((h) => plans.includes(h.body.planId)).length >= 1, 10_000, 'a delivery in flight');
+    const stopping = workers.splice(0);
+    for (const w of stopping) w.kill('SIGTERM');
+    await Promise.all(stopping.map(exited));
+    hooks.handler.respond = (_hook, res) => void res.writeHead(200).end();
+
+    try {
+      const { rows } = await pool.query(
+        `SELECT o.status, o.attempts, o.last_error FROM outbox o JOIN notifications n ON n.id = o.notification_id
+          WHERE n.plan_id = ANY($1::uuid[]) AND o.channel = 'webhook' AND o.attempts > 0`,
+        [plans],
+      );
+      // What the stopped workers had started, they finished and recorded: no failed attempt.
+      expect(rows.length).toBeGreaterThanOrEqual(1);
+      for (const row of rows) expect(row).toEqual({ status: 'delivered', attempts: 1, last_error: null });
+    } finally {
+      workers.push(startWorker(workerEnv)); // the next test needs one
+    }
+    await eventually(() => allDelivered(plans), 20_000, 'the rest, by a new worker');
+    const keys = hooks.received.filter((h) => plans.includes(h.body.planId)).map((h) => h.headers['idempotency-key']);
+    expect(keys).toHaveLength(new Set(keys).size);
+  });
+
   it('keeps accepting commands while Redis is down and delivers everything once it is back', async () => {
     await redis.stop();
     const plans = await submitPlans(4); // commands still succeed: PostgreSQL is the truth

@@ -220,7 +220,7 @@ describe('DeliveryService at send time', () => {
   it('refuses, for good, a webhook whose host the allowlist no longer admits, and sends nothing', async () => {
     const narrowed = service(['hooks.gob.gt']);
     const err = await failureOf(narrowed.send(parcel(`${receiver.base}/ok`)));
-    narrowed.onModuleDestroy();
+    narrowed.onApplicationShutdown();
     expect(err).toBeInstanceOf(DeliveryError);
     expect(err).toMatchObject({ retryable: false });
     expect(err?.message).toMatch(/GOVFLOW_WEBHOOK_ALLOWED_HOSTS/);
@@ -228,7 +228,7 @@ describe('DeliveryService at send time', () => {
 
     const admitted = service(['127.0.0.1']);
     await admitted.send(parcel(`${receiver.base}/ok`));
-    admitted.onModuleDestroy();
+    admitted.onApplicationShutdown();
     expect(receiver.received).toHaveLength(1);
   });
 });

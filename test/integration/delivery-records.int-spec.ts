@@ -25,7 +25,7 @@ describe('delivered records written in the background', () => {
     await pool.query(`INSERT INTO entity_channels (code, webhook_url, webhook_secret) VALUES ('GAE', $1, 'secreto-de-prueba-0123456789')`, [hooks.url]);
   });
   afterAll(async () => {
-    delivery.onModuleDestroy();
+    delivery.onApplicationShutdown();
     await pool.end();
     await hooks.close();
     await db.drop();

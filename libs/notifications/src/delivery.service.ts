@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { hostname } from 'node:os';
 import { Pool } from 'pg';
 import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
@@ -79,7 +79,7 @@ export function webhookBody(p: Parcel) {
  * the BullMQ worker and the in-process dispatcher, so both behave the same.
  */
 @Injectable()
-export class DeliveryService implements OnModuleDestroy {
+export class DeliveryService implements OnApplicationShutdown {
   private email?: EmailSender;
   private readonly webhooks: WebhookClient;
   private readonly deliveredBy = `${hostname()}:${process.pid}`;
@@ -97,7 +97,8 @@ export class DeliveryService implements OnModuleDestroy {
     this.webhooks = new WebhookClient({ connectionsPerOrigin: config.notifications.webhookConnections, publicOnly: config.notifications.webhookPublicOnly });
   }
 
-  onModuleDestroy(): void {
+  /** The last hook: whoever delivers (the worker, the dispatcher) has stopped in onModuleDestroy. */
+  onApplicationShutdown(): void {
     this.email?.close();
     this.webhooks.close();
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Pool } from 'pg';
 import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
 import { PG_POOL } from '@govflow/event-store';
@@ -16,7 +16,7 @@ const IDLE_POLL_MS = 250;
  * SKIP LOCKED claims.
  */
 @Injectable()
-export class InProcessDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class InProcessDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(InProcessDispatcher.name);
   private readonly loop: OutboxLoop;
 
@@ -43,7 +43,8 @@ export class InProcessDispatcher implements OnApplicationBootstrap, OnApplicatio
     this.loop.start();
   }
 
-  onApplicationShutdown(): Promise<void> {
+  /** Finishes the pass in hand before the delivery clients close (they close at application shutdown). */
+  onModuleDestroy(): Promise<void> {
     return this.loop.stop();
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
 import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
 import { DeliveryService } from './delivery.service';
@@ -8,7 +8,7 @@ type Handlers = { [K in NotificationJobName]: (data: NotificationJobs[K]) => Pro
 
 /** Consumes the notification queue: one handler per job name, checked at start. */
 @Injectable()
-export class NotificationWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class NotificationWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(NotificationWorker.name);
   private worker?: Worker;
   private readonly handlers: Handlers;
@@ -44,8 +44,12 @@ export class NotificationWorker implements OnApplicationBootstrap, OnApplication
     this.worker.on('failed', (job, error) => this.logger.warn({ err: error, jobId: job?.id }, 'notification job failed'));
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * On the first shutdown hook, before the webhook and SMTP clients and the pool close (at
+   * application shutdown): the jobs in hand are finished and recorded, not cut off mid-request.
+   */
+  async onModuleDestroy(): Promise<void> {
     await this.worker?.close();
-    await this.delivery.settled(); // the last deliveries' records, before the pool closes
+    await this.delivery.settled();
   }
 }
