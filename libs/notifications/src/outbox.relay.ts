@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { Pool } from 'pg';
 import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
@@ -17,7 +17,7 @@ const BATCH = 500;
  * back and commands keep succeeding; a row whose job vanished is re-enqueued after its lease.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   readonly queue: Queue<NotificationJobs['deliver']>;
   private readonly leaseMs: number;
@@ -50,8 +50,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.loop.start();
   }
 
+  /** The pass in hand finishes (claim and enqueue) before the pool and the queue close. */
+  onModuleDestroy(): Promise<void> {
+    return this.loop.stop();
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    await this.loop.stop();
     await this.queue.close();
   }
 
