@@ -33,8 +33,9 @@ interface Parcel {
  * key: no index serves "status = 'pending'" alone, so a backlog of pending rows never makes a
  * batch read them all (migration OutboxStatusIndex).
  */
-export const MARK_DELIVERED = `UPDATE outbox SET status = 'delivered', delivered_at = now(), delivered_by = $2, attempts = attempts + 1, last_error = NULL
-  WHERE id = ANY($1::uuid[]) AND status = 'pending'`;
+const markDeliveredSql = (ids: string, by: string) => `UPDATE outbox SET status = 'delivered', delivered_at = now(), delivered_by = ${by}, attempts = attempts + 1, last_error = NULL
+  WHERE id = ANY(${ids}::uuid[]) AND status = 'pending'`;
+export const MARK_DELIVERED = markDeliveredSql('$1', '$2');
 
 /** The outbox rows ($1 ids) with their notifications and their institutions' channels. */
 export const LOAD_PARCELS = `SELECT o.id, o.channel, o.status, o.attempts, o.notification_id, n.entity, n.type, n.mesa, n.plan_id, n.task_id,
@@ -49,7 +50,7 @@ export const LOAD_PARCELS = `SELECT o.id, o.channel, o.status, o.attempts, o.not
  * trip: $1 the rows to read, $2 the rows delivered, $3 who delivered them. The update runs
  * whether or not the select reads it; a row being recorded delivered is not handed out again.
  */
-export const LOAD_AND_MARK = `WITH delivered AS (${MARK_DELIVERED.replace('$2', '$3').replace('$1', '$2')})
+export const LOAD_AND_MARK = `WITH delivered AS (${markDeliveredSql('$2', '$3')})
 ${LOAD_PARCELS} AND NOT (o.id = ANY($2::uuid[]))`;
 
 // The batch's keys: what is asked, then the outbox id (both prefixes of one length).
