@@ -7,36 +7,37 @@ import { ScratchDatabase, scratchDatabase } from '../support/scratch-database';
 type PlanNode = { 'Node Type': string; 'Index Name'?: string; 'Relation Name'?: string; 'Actual Loops'?: number; Plans?: PlanNode[] };
 
 /**
- * How the plan of `sql` reads the outbox ("Index Scan outbox_pkey", "Seq Scan", ...), and every
- * node type in it. With `generic`, the plan PostgreSQL caches for a named statement once it stops
- * planning each execution for its values (the worker's and the relay's statements are named).
+ * The outbox scans in an EXPLAIN (FORMAT JSON) plan ("Index Scan outbox_pkey", "Seq Scan", ...)
+ * and every node type in it; with `executedOnly` (EXPLAIN ANALYZE), only the nodes that ran.
  */
-async function outboxScans(pool: Pool, sql: string, params: unknown[], generic?: { types: string }): Promise<{ scans: string[]; nodes: string[] }> {
-  const rows = generic ? await explainGeneric(pool, sql, params, generic.types) : (await pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)).rows;
+function planScans(plan: PlanNode, executedOnly = false): { scans: string[]; nodes: string[] } {
   const scans: string[] = [];
   const nodes: string[] = [];
   const walk = (node: PlanNode) => {
     nodes.push(node['Node Type']);
-    if (node['Index Name']?.startsWith('outbox_')) scans.push(`${node['Node Type']} ${node['Index Name']}`);
-    else if (node['Relation Name'] === 'outbox' && node['Node Type'] === 'Seq Scan') scans.push('Seq Scan');
+    const counted = !executedOnly || (node['Actual Loops'] ?? 0) > 0;
+    if (counted && node['Index Name']?.startsWith('outbox_')) scans.push(`${node['Node Type']} ${node['Index Name']}`);
+    else if (counted && node['Relation Name'] === 'outbox' && node['Node Type'] === 'Seq Scan') scans.push('Seq Scan');
     node.Plans?.forEach(walk);
   };
-  walk(rows[0]['QUERY PLAN'][0].Plan);
+  walk(plan);
   return { scans, nodes };
+}
+
+/**
+ * How the plan of `sql` reads the outbox. With `generic`, the plan PostgreSQL caches for a named
+ * statement once it stops planning each execution for its values (the worker's and the relay's
+ * statements are named).
+ */
+async function outboxScans(pool: Pool, sql: string, params: unknown[], generic?: { types: string }): Promise<{ scans: string[]; nodes: string[] }> {
+  const rows = generic ? await explainGeneric(pool, sql, params, generic.types) : (await pool.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)).rows;
+  return planScans(rows[0]['QUERY PLAN'][0].Plan);
 }
 
 /** The outbox scans a statement's run executed (EXPLAIN ANALYZE): a branch never taken is left out. */
 async function executedScans(pool: Pool, sql: string): Promise<string[]> {
   const { rows } = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`);
-  const scans: string[] = [];
-  const walk = (node: PlanNode) => {
-    const ran = (node['Actual Loops'] ?? 0) > 0;
-    if (ran && node['Index Name']?.startsWith('outbox_')) scans.push(`${node['Node Type']} ${node['Index Name']}`);
-    else if (ran && node['Relation Name'] === 'outbox' && node['Node Type'] === 'Seq Scan') scans.push('Seq Scan');
-    node.Plans?.forEach(walk);
-  };
-  walk(rows[0]['QUERY PLAN'][0].Plan);
-  return scans;
+  return planScans(rows[0]['QUERY PLAN'][0].Plan, true).scans;
 }
 
 async function explainGeneric(pool: Pool, sql: string, params: unknown[], types: string) {
