@@ -63,6 +63,13 @@ describe('task timers: reminders, escalation, fired once', () => {
     await timers.fireDue(new Date('2001-03-23T12:00:00Z')); // 8 days before, before 08:00 GT on the 24th: nothing
     expect(await historyTypes(h1)).toEqual(['task.assigned']);
 
+    // A pass told to stop (the process is shutting down) ends between timers: none, then one of the two due.
+    expect(await timers.fireDue(new Date('2001-03-24T15:00:00Z'), () => true)).toBe(0);
+    expect(await historyTypes(h1)).toEqual(['task.assigned']);
+    let asked = 0;
+    expect(await timers.fireDue(new Date('2001-03-24T15:00:00Z'), () => asked++ > 0)).toBe(1);
+    expect([...(await historyTypes(h1)), ...(await historyTypes(h2))].filter((type) => type === 'task.reminder-sent')).toHaveLength(1);
+
     await timers.fireDue(new Date('2001-03-24T15:00:00Z'));
     // two processes racing for the same timers: each fires once
     await Promise.all([timers.fireDue(new Date('2001-03-24T15:00:00Z')), timers.fireDue(new Date('2001-03-24T15:00:00Z'))]);

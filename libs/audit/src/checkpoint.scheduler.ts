@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Pool } from 'pg';
 import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
-import { PG_POOL } from '@govflow/event-store';
+import { PG_POOL, PeriodicPass } from '@govflow/event-store';
 import { CheckpointService } from './checkpoint.service';
 
 /** An arbitrary constant: the advisory lock that lets one API process, of many, sign each scheduled checkpoint. */
@@ -9,24 +9,29 @@ const CHECKPOINT_LOCK = 7_470_123;
 
 /** Signs a checkpoint every GOVFLOW_CHECKPOINT_MINUTES when events were recorded since the last one. */
 @Injectable()
-export class CheckpointScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CheckpointScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(CheckpointScheduler.name);
-  private timer?: NodeJS.Timeout;
+  private readonly periodic: PeriodicPass;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(GOVFLOW_CONFIG) private readonly config: GovflowConfig,
     private readonly checkpoints: CheckpointService,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.config.checkpointMinutes === 0) return;
-    this.timer = setInterval(() => void this.tick().catch((error) => this.logger.warn({ err: error }, 'scheduled checkpoint failed')), this.config.checkpointMinutes * 60_000);
-    this.timer.unref();
+  ) {
+    this.periodic = new PeriodicPass(
+      config.checkpointMinutes * 60_000,
+      () => this.tick(),
+      (error) => this.logger.warn({ err: error }, 'scheduled checkpoint failed'),
+    );
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onApplicationBootstrap(): void {
+    if (this.config.checkpointMinutes > 0) this.periodic.start();
+  }
+
+  /** A checkpoint being signed is finished before the pool closes. */
+  onModuleDestroy(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** Signs one if this process holds the lock and the store moved since the last checkpoint. */

@@ -4,3 +4,4 @@ export * from './event-store.types';
 export * from './hash-chain';
 export * from './envelope';
 export * from './database.module';
+export * from './periodic-pass';

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Actor, TimerKind, decideTimer, taskStreamId } from '@govflow/domain';
 import { DirectoryService } from '@govflow/directory';
-import { EventStore } from '@govflow/event-store';
+import { EventStore, PeriodicPass } from '@govflow/event-store';
 import { OutboxSignal } from '@govflow/notifications';
 import { appendToTask, foldTask } from '../act-on-task/task-recording';
 import { PlanRepository } from '../plan.repository';
@@ -25,9 +25,13 @@ const PASS_MS = 5_000;
  * The reminder goes to whoever is responsible when it fires, so a reassignment re-plans it.
  */
 @Injectable()
-export class TaskTimerScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TaskTimerScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(TaskTimerScheduler.name);
-  private interval?: NodeJS.Timeout;
+  private readonly periodic = new PeriodicPass(
+    PASS_MS,
+    (isStopping) => this.fireDue(this.clock.now(), isStopping),
+    (error) => this.logger.warn({ err: error }, 'timer pass failed'),
+  );
 
   constructor(
     private readonly store: EventStore,
@@ -38,18 +42,21 @@ export class TaskTimerScheduler implements OnApplicationBootstrap, OnApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    this.interval = setInterval(() => void this.fireDue().catch((error) => this.logger.warn({ err: error }, 'timer pass failed')), PASS_MS);
-    this.interval.unref();
+    this.periodic.start();
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.interval);
+  /** Before the pool closes: the timer in hand is fired and committed, the rest wait for the next start. */
+  onModuleDestroy(): Promise<void> {
+    return this.periodic.stop();
   }
 
-  /** Fires every timer due at `now`; returns how many fired (including those with nothing left to say). */
-  async fireDue(now: Date = this.clock.now()): Promise<number> {
+  /**
+   * Fires every timer due at `now`, one transaction each, until none is due or `isStopping()`;
+   * returns how many fired (including those with nothing left to say).
+   */
+  async fireDue(now: Date = this.clock.now(), isStopping: () => boolean = () => false): Promise<number> {
     let fired = 0;
-    for (;;) {
+    while (!isStopping()) {
       let notified = 0;
       const one = await this.store.transaction(async (tx) => {
         const { rows } = await tx.query<{ task_id: string; kind: TimerKind }>(
@@ -76,5 +83,6 @@ export class TaskTimerScheduler implements OnApplicationBootstrap, OnApplication
       if (!one) return fired;
       fired++;
     }
+    return fired;
   }
 }
