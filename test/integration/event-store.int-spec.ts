@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { VersionConflict } from '@govflow/domain';
-import { EventStore, EventStoreTransaction, EventToAppend, GENESIS_HASH_HEX, START_OF_TIME, chainHash } from '@govflow/event-store';
+import { EventStore, EventStoreTransaction, EventToAppend, GENESIS_HASH_HEX, START_OF_TIME, chainHash, preparedWrite } from '@govflow/event-store';
 
 const event = (n: number): EventToAppend => ({
   type: 'test.happened',
@@ -273,6 +273,39 @@ describe('event store on PostgreSQL', () => {
           [streamId, outboxId],
         )
       ).rows[0];
+
+    it('PREPAREs a preparedWrite once per connection, then EXECUTEs it in the message, or as a named query when a value cannot be a literal', async () => {
+      const single = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+      const one = new EventStore(single);
+      const write = preparedWrite('govflow_test_outbox_row', `INSERT INTO outbox (id, kind, payload, last_error) VALUES ($1, 'notification', '{}', $2)`);
+      try {
+        const client = await single.connect();
+        const { sent } = recordMessages(client);
+        client.release();
+        const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+        await one.transaction(async (tx) => tx.write(write, [ids[0], 'primera']));
+        await one.transaction(async (tx) => tx.write(write, [ids[1], "con 'comillas', \\ y ñ"]));
+        await expect(
+          one.transaction(async (tx) => {
+            tx.write(write, [ids[2], 'revertida']);
+            await tx.query('SELECT 1');
+            throw new Error('after the write');
+          }),
+        ).rejects.toThrow('after the write');
+        // A Buffer goes in binary, never as a literal: the same statement as a named query.
+        await one.transaction(async (tx) => tx.write(write, [ids[3], Buffer.from('binaria')]));
+
+        expect(sent.filter((m) => m.startsWith('PREPARE govflow_test_outbox_row_tx'))).toHaveLength(1);
+        expect(sent.filter((m) => m.includes('EXECUTE govflow_test_outbox_row_tx ('))).toHaveLength(3);
+        expect(sent.filter((m) => m.includes('INSERT INTO outbox') && !m.startsWith('PREPARE'))).toHaveLength(1);
+        const { rows } = await pool.query(`SELECT id, last_error FROM outbox WHERE id = ANY($1::uuid[])`, [ids]);
+        expect(Object.fromEntries(rows.map((r) => [r.id, r.last_error]))).toEqual({ [ids[0]]: 'primera', [ids[1]]: "con 'comillas', \\ y ñ", [ids[3]]: 'binaria' });
+        const prepared = await single.query(`SELECT array_agg(name::text) AS names FROM pg_prepared_statements`);
+        expect(prepared.rows[0].names).toEqual(expect.arrayContaining(['govflow_test_outbox_row_tx', 'govflow_test_outbox_row']));
+      } finally {
+        await single.end();
+      }
+    });
 
     it('commits a new stream and a next event, each with its writes, as one message, and fills in the positions', async () => {
       const single = new Pool({ connectionString: process.env.DATABASE_URL, max: 1 });

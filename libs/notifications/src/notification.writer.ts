@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Mesa, NotificationDraft, NotificationFacts, PlanState, TaskState, notificationsFor } from '@govflow/domain';
-import { SqlWriter, StoredEvent } from '@govflow/event-store';
+import { SqlWriter, StoredEvent, preparedWrite } from '@govflow/event-store';
 
 /** Facts about a plan event, for its messages. */
 export function planFacts(event: StoredEvent, plan: PlanState, mesa: Mesa): NotificationFacts {
@@ -34,6 +34,24 @@ export class OutboxSignal extends EventEmitter {
   }
 }
 
+/** The inbox rows and their outbox rows, in one statement (see recordNotifications). */
+const RECORD_NOTIFICATIONS = preparedWrite(
+  'govflow_record_notifications',
+  `WITH inbox AS (
+     INSERT INTO notifications (id, entity, type, event_position, mesa, plan_id, task_id, message_es, message_en, subject_es, subject_en, created_at)
+     SELECT u.id, u.entity, u.type, e.position, u.mesa, u.plan_id, u.task_id, u.message_es, u.message_en, u.subject_es, u.subject_en, u.created_at
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[])
+              AS u(id, entity, type, stream_id, stream_version, mesa, plan_id, task_id, message_es, message_en, subject_es, subject_en, created_at)
+       LEFT JOIN events e ON e.stream_id = u.stream_id AND e.stream_version = u.stream_version
+     RETURNING id, entity, event_position)
+   INSERT INTO outbox (id, event_position, kind, payload, notification_id, channel)
+   SELECT gen_random_uuid(), n.event_position, ch.channel, jsonb_build_object('entity', n.entity), n.id, ch.channel
+     FROM inbox n
+     JOIN entity_channels c ON c.code = n.entity
+     CROSS JOIN LATERAL (VALUES ('webhook', c.webhook_url IS NOT NULL), ('email', c.email IS NOT NULL)) AS ch(channel, enabled)
+    WHERE ch.enabled`,
+);
+
 /**
  * Writes the inbox rows and the outbox rows (one per external channel the institution has)
  * inside the transaction that records the events (sent with its next statement or COMMIT):
@@ -51,19 +69,7 @@ export function recordNotifications(tx: SqlWriter, items: { event: StoredEvent; 
   // staged append in the same message, whose position the caller does not know yet (a missing
   // event leaves the position NULL, which the table refuses, failing the transaction).
   tx.write(
-    `WITH inbox AS (
-       INSERT INTO notifications (id, entity, type, event_position, mesa, plan_id, task_id, message_es, message_en, subject_es, subject_en, created_at)
-       SELECT u.id, u.entity, u.type, e.position, u.mesa, u.plan_id, u.task_id, u.message_es, u.message_en, u.subject_es, u.subject_en, u.created_at
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[])
-                AS u(id, entity, type, stream_id, stream_version, mesa, plan_id, task_id, message_es, message_en, subject_es, subject_en, created_at)
-         LEFT JOIN events e ON e.stream_id = u.stream_id AND e.stream_version = u.stream_version
-       RETURNING id, entity, event_position)
-     INSERT INTO outbox (id, event_position, kind, payload, notification_id, channel)
-     SELECT gen_random_uuid(), n.event_position, ch.channel, jsonb_build_object('entity', n.entity), n.id, ch.channel
-       FROM inbox n
-       JOIN entity_channels c ON c.code = n.entity
-       CROSS JOIN LATERAL (VALUES ('webhook', c.webhook_url IS NOT NULL), ('email', c.email IS NOT NULL)) AS ch(channel, enabled)
-      WHERE ch.enabled`,
+    RECORD_NOTIFICATIONS,
     [
       column((r) => r.id),
       column((r) => r.draft.entity),

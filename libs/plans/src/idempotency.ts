@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
 import { ValidationFailed, sha256OfCanonical } from '@govflow/domain';
-import { PG_POOL, SqlWriter } from '@govflow/event-store';
+import { PG_POOL, SqlWriter, preparedWrite } from '@govflow/event-store';
+
+const RECORD_COMMAND = preparedWrite(
+  'govflow_record_command',
+  `INSERT INTO commands (actor_id, command_id, fingerprint, status, response, etag) VALUES ($1, $2, $3, $4, $5, $6)`,
+);
 
 export interface CommandAnswer<T = unknown> {
   status: number;
@@ -38,7 +43,7 @@ export class IdempotencyStore {
 
   /** Recorded with the command's other writes (sent with its COMMIT). */
   record(db: SqlWriter, actorId: string, commandId: string, fingerprint: string, answer: CommandAnswer): void {
-    db.write(`INSERT INTO commands (actor_id, command_id, fingerprint, status, response, etag) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    db.write(RECORD_COMMAND, [
       actorId,
       commandId,
       fingerprint,

@@ -1,14 +1,19 @@
 import { NewEvent, PlanState, formatDefinitionRef } from '@govflow/domain';
-import { AppendResult, CommandContext, EventStoreTransaction, SqlWriter, envelope } from '@govflow/event-store';
+import { AppendResult, CommandContext, EventStoreTransaction, SqlWriter, envelope, preparedWrite } from '@govflow/event-store';
 import { foldPlanFrom, planStreamId } from './plan.repository';
+
+const UPSERT_PLAN = preparedWrite(
+  'govflow_upsert_plan',
+  `INSERT INTO plans (id, mesa, status, version, revision, title, drafter, state, created_at, updated_at)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+   ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, version = EXCLUDED.version, revision = EXCLUDED.revision,
+     title = EXCLUDED.title, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
+);
 
 /** The plan read model, written in the same transaction as the plan's events (sent with its next statement or COMMIT). */
 export function upsertPlan(db: SqlWriter, plan: PlanState): void {
   db.write(
-    `INSERT INTO plans (id, mesa, status, version, revision, title, drafter, state, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, version = EXCLUDED.version, revision = EXCLUDED.revision,
-       title = EXCLUDED.title, state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
+    UPSERT_PLAN,
     [plan.id, plan.mesa, plan.status, plan.version, plan.revision, plan.content.title, plan.drafter, JSON.stringify(plan), plan.createdAt, plan.updatedAt],
   );
 }
