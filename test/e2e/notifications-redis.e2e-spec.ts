@@ -1,6 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { ChildProcess } from 'node:child_process';
+import { Queue } from 'bullmq';
 import { Pool } from 'pg';
+import { NOTIFICATION_QUEUE, redisConnection } from '@govflow/notifications';
 import request from 'supertest';
 import { ADMIN_TOKEN, TestTable, bearer, createTable, planBody, startApi } from '../support/app';
 import { exited, startPrivateRedis, startWorker, which } from '../support/processes';
@@ -35,6 +37,14 @@ if (!haveRedis) {
     await http.put(`/v1/entities/${t.reviewer}/channels`).set(bearer(ADMIN_TOKEN)).send({ webhook: { url: hooks.url, secret: SECRET } }).expect(200);
     workerEnv = { ...env, DATABASE_URL: process.env.DATABASE_URL!, GOVFLOW_QUEUE_PREFIX: process.env.GOVFLOW_QUEUE_PREFIX ?? 'govflow' };
     workers.push(startWorker(workerEnv), startWorker(workerEnv));
+    // Both must be consuming before the first test: a worker still starting (compiling, on a
+    // busy machine) would leave the other to take every job.
+    const queue = new Queue(NOTIFICATION_QUEUE, { connection: redisConnection(redis.url), prefix: workerEnv.GOVFLOW_QUEUE_PREFIX });
+    try {
+      await eventually(async () => (await queue.getWorkersCount()) === 2, 45_000, 'both workers consuming');
+    } finally {
+      await queue.close();
+    }
   });
 
   afterAll(async () => {
