@@ -129,7 +129,7 @@ export class EventStoreTransaction implements SqlWriter {
    */
   async commit(): Promise<void> {
     if (this.begun === undefined && this.pending.length === 0) return;
-    await this.prepareStatements(this.stagedStatements());
+    await this.prepareStatements(this.statementsToPrepare());
     const waiting = this.inlinePending();
     if (waiting) {
       const whole = this.begun === undefined;
@@ -145,7 +145,7 @@ export class EventStoreTransaction implements SqlWriter {
    * then known; a query runs after it, so it sees them.
    */
   async flush(): Promise<void> {
-    await this.prepareStatements(this.stagedStatements());
+    await this.prepareStatements(this.statementsToPrepare());
     const waiting = this.inlinePending();
     if (waiting) {
       if (waiting.statements.length > 0 || this.begun === undefined) await this.sendInline(waiting, []);
@@ -184,7 +184,7 @@ export class EventStoreTransaction implements SqlWriter {
   }
 
   /** The server statements the waiting writes and staged appends run. */
-  private stagedStatements(): ServerStatement[] {
+  private statementsToPrepare(): ServerStatement[] {
     return this.pending.flatMap((w) => (w.staged ? [w.staged.append.statement] : w.prepared ? [w.prepared] : []));
   }
 
@@ -276,22 +276,30 @@ export interface ServerStatement {
   execute: string;
 }
 
+/**
+ * The statement `text` under `name`: PREPAREd with the parameters' `types`, or without them (the
+ * server infers them, as for an ordinary parameterised query), and its EXECUTE with one
+ * placeholder per parameter.
+ */
+function serverStatement(name: string, text: string, types?: string[]): ServerStatement {
+  const count = types?.length ?? Math.max(0, ...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+  const placeholders = Array.from({ length: count }, (_, i) => `$${i + 1}`).join(', ');
+  const typed = types ? ` (${types.join(', ')})` : '';
+  return { name, text, prepare: `PREPARE ${name}_tx${typed} AS ${text}`, execute: `EXECUTE ${name}_tx (${placeholders})` };
+}
+
 function appendStatement(name: string, types: string[], text: string): ServerStatement {
-  const placeholders = types.map((_, i) => `$${i + 1}`).join(', ');
-  return { name, text, prepare: `PREPARE ${name}_tx (${types.join(', ')}) AS ${text}`, execute: `EXECUTE ${name}_tx (${placeholders})` };
+  return serverStatement(name, text, types);
 }
 
 /**
  * A write a command sends every time, prepared once per connection like the appends (see
- * ServerStatement; its parameters' types are inferred from the statement, as for an ordinary
- * parameterised query). Planning the notifications' statement at every command cost its
- * backend about 0.12 ms, the plan read model's and the idempotency record's a few hundredths
- * each.
+ * ServerStatement; its parameters' types are inferred from the statement). As literal text it
+ * was parsed and planned at every command: the notifications statement for 16 institutions cost
+ * its backend 825-1,100 us that way and 500-550 us EXECUTEd (BENCHMARKS.md, HTTP command path).
  */
 export function preparedWrite(name: string, text: string): ServerStatement {
-  const count = Math.max(0, ...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
-  const placeholders = Array.from({ length: count }, (_, i) => `$${i + 1}`).join(', ');
-  return { name, text, prepare: `PREPARE ${name}_tx AS ${text}`, execute: `EXECUTE ${name}_tx (${placeholders})` };
+  return serverStatement(name, text);
 }
 
 /**
