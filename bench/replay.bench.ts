@@ -79,8 +79,11 @@ runBench(async () => {
     const streamEvents = await store.readStream(planStreamId(plan.planId));
     const behind = snapshots.every - 1;
     const snapshotVersion = streamEvents.length - behind;
-    await snapshots.save(planStreamId(plan.planId), PLAN_SNAPSHOT_SCHEMA, snapshotVersion, streamEvents[snapshotVersion - 1].hash, foldPlan(streamEvents.slice(0, snapshotVersion)));
-    const snapshotSize = (await pool.query(`SELECT pg_size_pretty(octet_length(state)::bigint) AS s FROM snapshots`)).rows[0].s;
+    const snapshotState = foldPlan(streamEvents.slice(0, snapshotVersion));
+    await snapshots.save(planStreamId(plan.planId), PLAN_SNAPSHOT_SCHEMA, snapshotVersion, streamEvents[snapshotVersion - 1].hash, snapshotState);
+    const kB = (bytes: number) => `${Math.round(bytes / 1024).toLocaleString('en-US')} kB`;
+    const stored = Number((await pool.query(`SELECT octet_length(state) AS n FROM snapshots`)).rows[0].n);
+    const snapshotSize = `${kB(Buffer.byteLength(JSON.stringify(snapshotState)))} of JSON, ${kB(stored)} stored (raw DEFLATE)`;
     notes.push(`rebuild: in a process of its own started with ${REBUILD_NODE_FLAGS.join(' ')}, as \`govflow rebuild-projections\` runs it; timed inside, without the start`);
     notes.push(`snapshot of the long plan: at version ${snapshotVersion.toLocaleString('en-US')}, ${behind} events behind (SnapshotStore every ${snapshots.every}), state ${snapshotSize}`);
     const snapshotLoad: number[] = [];

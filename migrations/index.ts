@@ -10,6 +10,7 @@ import { StreamSnapshots1732406900000 } from './1732406900000-StreamSnapshots';
 import { DropOutboxPending1732407000000 } from './1732407000000-DropOutboxPending';
 import { ActorRevocation1732407100000 } from './1732407100000-ActorRevocation';
 import { OutboxStatusIndex1732407200000 } from './1732407200000-OutboxStatusIndex';
+import { CompressedSnapshots1732407300000 } from './1732407300000-CompressedSnapshots';
 
 /** Every migration, in order. Listed explicitly so the same array works compiled and in tests. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   DropOutboxPending1732407000000,
   ActorRevocation1732407100000,
   OutboxStatusIndex1732407200000,
+  CompressedSnapshots1732407300000,
 ];

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Pool } from 'pg';
 import { EventStore, SnapshotStore, StoredEvent } from '@govflow/event-store';
 import { PLAN_SNAPSHOT_SCHEMA, PlanRepository, foldPlan, planStreamId } from '@govflow/plans/plan.repository';
@@ -83,13 +84,24 @@ describe('plan snapshots', () => {
     expect((await snapshotRow()).stream_version).toBe(events.length - 10);
   });
 
+  it('stores the state compressed, and reads back exactly the state it saved', async () => {
+    await snapshotAt(events.length);
+    const { rows } = await pool.query<{ state: Buffer }>(`SELECT state FROM snapshots WHERE stream_id = $1`, [streamId]);
+    const json = JSON.stringify(foldPlan(events));
+    expect(inflateRawSync(rows[0].state).toString('utf8')).toBe(json);
+    expect(rows[0].state.length).toBeLessThan(json.length / 4);
+    expect((await snapshots.readStream(streamId, PLAN_SNAPSHOT_SCHEMA)).base?.state).toEqual(foldPlan(events));
+  });
+
   it('ignores a snapshot edited in SQL, folds every event, and replaces it', async () => {
     await snapshotAt(events.length);
-    // Mark every observation answered: what would let a plan through the blocking-observation guard.
-    const edited = await pool.query(
-      `UPDATE snapshots SET state = replace(state, '"blocking":true', '"blocking":false') WHERE stream_id = $1 AND state LIKE '%"blocking":true%'`,
-      [streamId],
-    );
+    // Mark every observation answered: what would let a plan through the blocking-observation
+    // guard. The forged state is compressed as a genuine one is: only the MAC tells them apart.
+    const { rows } = await pool.query<{ state: Buffer }>(`SELECT state FROM snapshots WHERE stream_id = $1`, [streamId]);
+    const genuine = inflateRawSync(rows[0].state).toString('utf8');
+    expect(genuine).toContain('"blocking":true');
+    const forged = deflateRawSync(genuine.replaceAll('"blocking":true', '"blocking":false'), { level: 3 });
+    const edited = await pool.query(`UPDATE snapshots SET state = $2 WHERE stream_id = $1`, [streamId, forged]);
     expect(edited.rowCount).toBe(1);
     const read = await snapshots.readStream(streamId, PLAN_SNAPSHOT_SCHEMA);
     expect(read.base).toBeUndefined();

