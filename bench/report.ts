@@ -92,6 +92,7 @@ function main(): void {
   const m = results.machine;
   const block = [
     `Measured ${results.date.slice(0, 10)} on ${m.cpus} × ${m.model}, ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${m.postgres ?? '?'}, Redis ${m.redis ?? '?'}` +
+      (m.memoryReclaim ? `; ${m.memoryReclaim}` : '') +
       ` (\`npm run bench${results.args.length ? ` -- ${results.args.join(' ')}` : ''}\`; every figure is the median of the runs listed).`,
     '',
     markdownTable(rows),

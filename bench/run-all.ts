@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchRow, ROOT, formatTable } from './harness';
@@ -19,7 +19,7 @@ export const SCENARIOS = ['append', 'http', 'growth', 'replay', 'notifications']
 
 export interface BenchResults {
   date: string;
-  machine: { cpus: number; model: string; memoryGiB: number; node: string; postgres?: string; redis?: string };
+  machine: { cpus: number; model: string; memoryGiB: number; node: string; postgres?: string; redis?: string; memoryReclaim?: string };
   args: string[];
   scenarios: { name: string; seconds: number; exitCode: number | null; rows: BenchRow[]; notes: string[] }[];
 }
@@ -31,6 +31,37 @@ function serverVersions(): { postgres?: string; redis?: string } {
     ...(psql.status === 0 ? { postgres: psql.stdout.trim().split(' ')[0] } : {}),
     ...(redis.status === 0 ? { redis: /redis_version:(\S+)/.exec(redis.stdout)?.[1] } : {}),
   };
+}
+
+/**
+ * Proactive memory reclaim the kernel runs, which makes memory-heavy work slower and less steady
+ * from run to run: DAMON schemes that page memory out (with no swap, they can only drop the page
+ * cache, where the databases' files live). Undefined when there is none or it cannot be read.
+ */
+function memoryReclaim(): string | undefined {
+  const root = '/sys/kernel/mm/damon/admin/kdamonds';
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const found: string[] = [];
+  for (const k of (existsSync(root) ? readdirSync(root) : []).filter((d) => /^\d+$/.test(d))) {
+    if (read(join(root, k, 'state')) !== 'on') continue;
+    const contexts = join(root, k, 'contexts');
+    for (const c of readdirSync(contexts).filter((d) => /^\d+$/.test(d))) {
+      const schemes = join(contexts, c, 'schemes');
+      for (const sc of existsSync(schemes) ? readdirSync(schemes).filter((d) => /^\d+$/.test(d)) : []) {
+        const action = read(join(schemes, sc, 'action'));
+        if (action === 'pageout') found.push(`DAMON ${action} (${read(join(contexts, c, 'operations')) ?? '?'})`);
+      }
+    }
+  }
+  if (found.length === 0) return undefined;
+  const swap = (read('/proc/swaps') ?? '').split('\n').length > 1;
+  return `kernel memory reclaim: ${found.join(', ')}${swap ? '' : ', no swap (it drops the page cache)'}`;
 }
 
 function main(): number {
@@ -48,7 +79,7 @@ function main(): number {
   const scratch = mkdtempSync(join(tmpdir(), 'govflow-bench-'));
   const results: BenchResults = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, ...serverVersions() },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, ...serverVersions(), memoryReclaim: memoryReclaim() },
     args: argv,
     scenarios: [],
   };
@@ -77,6 +108,7 @@ function main(): number {
   const runs = argv.includes('--smoke') ? 1 : argv.includes('--runs') ? Number(argv[argv.indexOf('--runs') + 1]) : 3;
   console.log(`\n=== all scenarios (medians of ${runs} run${runs === 1 ? '' : 's'}) ===\n${formatTable(rows)}`);
   const failed = results.scenarios.filter((s) => s.exitCode !== 0 || s.rows.length === 0);
+  if (results.machine.memoryReclaim) console.log(`\nnote: ${results.machine.memoryReclaim}; absolute figures move more from run to run on such a host`);
   console.log(`\nresults: ${out}`);
   if (failed.length) {
     console.error(`failed: ${failed.map((s) => `${s.name} (exit ${s.exitCode})`).join(', ')}`);
