@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchRow, ROOT, formatTable } from './harness';
@@ -47,15 +47,20 @@ function memoryReclaim(): string | undefined {
       return undefined;
     }
   };
+  // The numbered entries of a sysfs folder (kdamonds, contexts, schemes); none if unreadable.
+  const numbered = (dir: string) => {
+    try {
+      return readdirSync(dir).filter((d) => /^\d+$/.test(d)).map((d) => join(dir, d));
+    } catch {
+      return [];
+    }
+  };
   const found: string[] = [];
-  for (const k of (existsSync(root) ? readdirSync(root) : []).filter((d) => /^\d+$/.test(d))) {
-    if (read(join(root, k, 'state')) !== 'on') continue;
-    const contexts = join(root, k, 'contexts');
-    for (const c of readdirSync(contexts).filter((d) => /^\d+$/.test(d))) {
-      const schemes = join(contexts, c, 'schemes');
-      for (const sc of existsSync(schemes) ? readdirSync(schemes).filter((d) => /^\d+$/.test(d)) : []) {
-        const action = read(join(schemes, sc, 'action'));
-        if (action === 'pageout') found.push(`DAMON ${action} (${read(join(contexts, c, 'operations')) ?? '?'})`);
+  for (const kdamond of numbered(root).filter((k) => read(join(k, 'state')) === 'on')) {
+    for (const context of numbered(join(kdamond, 'contexts'))) {
+      for (const scheme of numbered(join(context, 'schemes'))) {
+        const action = read(join(scheme, 'action'));
+        if (action === 'pageout') found.push(`DAMON ${action} (${read(join(context, 'operations')) ?? '?'})`);
       }
     }
   }
