@@ -24,7 +24,7 @@ describe('startEmbeddedPostgres', () => {
 
   afterAll(async () => {
     await running?.stop().catch(() => undefined);
-    for (const path of [dataDir, `${dataDir}.password`, `${dataDir}.lock`]) rmSync(path, { recursive: true, force: true });
+    for (const path of [dataDir, `${dataDir}.password`, `${dataDir}.lock`, `${dataDir}.owner`]) rmSync(path, { recursive: true, force: true });
   });
 
   it('runs a real server whose data survives a restart; reuses a live one, clears a stale lock', async () => {
@@ -63,7 +63,7 @@ describe('startEmbeddedPostgres', () => {
 describe('startEmbeddedPostgres and a terminating signal', () => {
   const dataDir = join(__dirname, '../../.data', `spec-signal-${Date.now()}-${randomBytes(3).toString('hex')}`);
   afterAll(() => {
-    for (const path of [dataDir, `${dataDir}.password`, `${dataDir}.lock`]) rmSync(path, { recursive: true, force: true });
+    for (const path of [dataDir, `${dataDir}.password`, `${dataDir}.lock`, `${dataDir}.owner`]) rmSync(path, { recursive: true, force: true });
   });
 
   it.each(['alone', 'with-hooks'])('stops the server it started when SIGTERM ends the process (%s)', async (mode) => {
@@ -84,6 +84,73 @@ describe('startEmbeddedPostgres and a terminating signal', () => {
     // With shutdown hooks, the server was still up for the hooks' last query.
     if (mode === 'with-hooks') expect(out).toContain('{"cleanupQuery":1}');
   }, 90_000);
+});
+
+describe('startEmbeddedPostgres and a server another process left running', () => {
+  const dataDir = join(__dirname, '../../.data', `spec-adopt-${Date.now()}-${randomBytes(3).toString('hex')}`);
+  const pidFile = join(dataDir, 'postmaster.pid');
+  const children: ReturnType<typeof spawn>[] = [];
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (existsSync(pidFile)) {
+      const left = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+      if (isAlive(left)) process.kill(left, 'SIGINT');
+      await gone(left, 10_000);
+    }
+    for (const path of [dataDir, `${dataDir}.password`, `${dataDir}.lock`, `${dataDir}.owner`]) rmSync(path, { recursive: true, force: true });
+  });
+
+  /** Runs embedded-signal-child.ts in `mode` until it prints a JSON line; returns that line. */
+  async function child(mode: 'alone' | 'report-and-exit' | 'release-and-exit'): Promise<{ process: ReturnType<typeof spawn>; said: Record<string, unknown> }> {
+    const proc = spawn(process.execPath, ['-r', join(__dirname, 'register-ts.js'), join(__dirname, 'embedded-signal-child.ts'), dataDir, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(proc);
+    let out = '';
+    proc.stdout!.on('data', (d) => (out += d));
+    for (const deadline = Date.now() + 60_000; !out.includes('\n'); await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`the child (${mode}) said nothing: ${out}`);
+    }
+    return { process: proc, said: JSON.parse(out.split('\n')[0]) };
+  }
+  const exited = (p: ReturnType<typeof spawn>) => new Promise<void>((ok) => (p.exitCode !== null || p.signalCode !== null ? ok() : p.once('exit', () => ok())));
+
+  it('shares it while its owner runs; after the owner is killed with SIGKILL, the next process adopts it and stops it on exit', async () => {
+    const owner = await child('alone');
+    expect(owner.said).toEqual({ ready: true });
+    const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+
+    // Its owner runs: a process that reuses the server and exits leaves it to the owner.
+    const sharer = await child('report-and-exit');
+    await exited(sharer.process);
+    expect(sharer.said).toEqual({ reused: true, adopted: false });
+    expect(isAlive(postmaster)).toBe(true);
+
+    // The owner killed short of its shutdown: the server outlives it...
+    owner.process.kill('SIGKILL');
+    await exited(owner.process);
+    expect(isAlive(postmaster)).toBe(true);
+
+    // ...until the next process adopts it, and stops it when it exits.
+    const adopter = await child('report-and-exit');
+    await exited(adopter.process);
+    expect(adopter.said).toEqual({ reused: true, adopted: true });
+    expect(await gone(postmaster, 10_000)).toBe(true);
+    expect(existsSync(pidFile)).toBe(false);
+    expect(existsSync(`${dataDir}.owner`)).toBe(false);
+  }, 120_000);
+
+  it('leaves a released server running when its owner exits, for the next process to adopt', async () => {
+    const releaser = await child('release-and-exit');
+    await exited(releaser.process);
+    expect(releaser.said).toEqual({ reused: false, adopted: false });
+    const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    expect(isAlive(postmaster)).toBe(true);
+    expect(readFileSync(`${dataDir}.owner`, 'utf8')).toBe(''); // released: nobody owns it
+
+    const adopter = await child('report-and-exit');
+    await exited(adopter.process);
+    expect(adopter.said).toEqual({ reused: true, adopted: true });
+    expect(await gone(postmaster, 10_000)).toBe(true);
+  }, 120_000);
 });
 
 describe('startEmbeddedPostgres as root from a folder the postgres user cannot reach', () => {
@@ -107,7 +174,7 @@ describe('startEmbeddedPostgres as root from a folder the postgres user cannot r
 describe('the test database from the global setup', () => {
   it('is migrated', async () => {
     const url = process.env.DATABASE_URL;
-    expect(url).toMatch(/\/govflow_test_\d+_[0-9a-f]+$/);
+    expect(url).toMatch(/\/govflow_test_\d+_\d+_[0-9a-f]+$/);
     const rows = await query<{ table_name: string }>(url!, `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`);
     expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['events', 'streams', 'outbox']));
   });

@@ -1,11 +1,18 @@
 // Child process for embedded-postgres.int-spec.ts: starts an embedded server on argv[2], then
 // waits to be signalled. With argv[3] === 'with-hooks' it also listens as Nest's shutdown hooks
-// do: a query during the cleanup, then the signal raised again.
+// do: a query during the cleanup, then the signal raised again. With 'report-and-exit' it
+// prints whether the server was reused or adopted and ends (nothing left to keep it running);
+// with 'release-and-exit' it releases the server first (left running for others).
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../../libs/database/src';
 
 async function main(): Promise<void> {
   const server = await startEmbeddedPostgres({ dataDir: process.argv[2] });
+  if (process.argv[3] === 'report-and-exit' || process.argv[3] === 'release-and-exit') {
+    if (process.argv[3] === 'release-and-exit') server.release();
+    console.log(JSON.stringify({ reused: server.reused, adopted: server.adopted }));
+    return;
+  }
   if (process.argv[3] === 'with-hooks') {
     const cleanup = async (signal: NodeJS.Signals) => {
       await new Promise((r) => setTimeout(r, 300));

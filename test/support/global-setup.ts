@@ -64,10 +64,11 @@ export default async function globalSetup(): Promise<void> {
     const server = await startEmbeddedPostgres({ dataDir: join(__dirname, '../../.data/test-postgres') });
     globals.__govflowEmbedded = server;
     serverUrl = server.url;
-    source = `embedded PostgreSQL on 127.0.0.1:${server.port} (.data/test-postgres, ${server.reused ? 'reused a running server' : 'started'})`;
+    source = `embedded PostgreSQL on 127.0.0.1:${server.port} (.data/test-postgres, ${server.adopted ? 'adopted the server a killed run left' : server.reused ? 'reused a running server' : 'started'})`;
   }
 
-  const name = `${TEST_DATABASE_PREFIX}${Date.now()}_${randomBytes(3).toString('hex')}`;
+  // The run's pid in the name: a teardown tells a live run's database from one a killed run left.
+  const name = `${TEST_DATABASE_PREFIX}${Date.now()}_${process.pid}_${randomBytes(3).toString('hex')}`;
   try {
     const version = await serverVersion(serverUrl);
     await createDatabase(serverUrl, name);
@@ -82,7 +83,7 @@ export default async function globalSetup(): Promise<void> {
   } catch (error) {
     // Jest does not run the teardown when setup fails: clean up here.
     if (globals.__govflowTestDatabase) await dropDatabase(serverUrl, name).catch(() => undefined);
-    if (globals.__govflowEmbedded && !globals.__govflowEmbedded.reused) await globals.__govflowEmbedded.stop().catch(() => undefined);
+    if (globals.__govflowEmbedded && (!globals.__govflowEmbedded.reused || globals.__govflowEmbedded.adopted)) await globals.__govflowEmbedded.stop().catch(() => undefined);
     throw error;
   }
 }

@@ -2,15 +2,34 @@ import { Client } from 'pg';
 import { dropDatabase } from '../../libs/database/src';
 import { TEST_DATABASE_PREFIX, type GovflowTestGlobals } from './global-setup';
 
-/** Another run's test databases still present on the server, younger than an hour (by the timestamp in their names). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Another run's test databases still present on the server whose run is alive: by the pid in
+ * their names (govflow_test_<ms>_<pid>_<hex>), or, for names without one, younger than an hour.
+ * A killed run's database does not count; it is dropped here.
+ */
 async function otherActiveRuns(serverUrl: string): Promise<string[]> {
   const client = new Client({ connectionString: serverUrl });
   await client.connect();
   try {
     const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [TEST_DATABASE_PREFIX]);
-    return rows
-      .map((r) => r.datname)
-      .filter((name) => Date.now() - Number(name.slice(TEST_DATABASE_PREFIX.length).split('_')[0]) < 60 * 60 * 1000);
+    const active: string[] = [];
+    for (const name of rows.map((r) => r.datname)) {
+      const [created, pid, hex] = name.slice(TEST_DATABASE_PREFIX.length).split('_');
+      if (hex === undefined) {
+        if (Date.now() - Number(created) < 60 * 60 * 1000) active.push(name);
+      } else if (Number(pid) !== process.pid && running(Number(pid))) active.push(name);
+      else if (Number(pid) !== process.pid) await dropDatabase(serverUrl, name).catch(() => undefined);
+    }
+    return active;
   } finally {
     await client.end();
   }
@@ -26,7 +45,9 @@ export default async function globalTeardown(): Promise<void> {
   // Two runs at once share .data/test-postgres (the second reuses the first's server).
   const others = await otherActiveRuns(embedded.url).catch(() => []);
   if (others.length > 0) {
-    console.log(`[govflow tests] leaving embedded PostgreSQL running: another test run is using it (${others.join(', ')})`);
+    // Not stopped when this process exits either; the next run adopts it.
+    embedded.release();
+    console.log(`[govflow tests] leaving embedded PostgreSQL running: another test run may be using it (${others.join(', ')})`);
     return;
   }
   await embedded.stop();

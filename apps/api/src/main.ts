@@ -18,7 +18,14 @@ async function databaseFor(dataDir: string, configured?: string): Promise<{ url:
   if (rowCount === 0) await createDatabase(server.url, 'govflow');
   const url = new URL(server.url);
   url.pathname = '/govflow';
-  return { url: url.toString(), embedded: server.dataDir };
+  // Reused: left running by a process killed short of its shutdown (adopted: stopped when this
+  // one exits), or by one that still runs and will stop it itself.
+  const reused = server.adopted
+    ? ' (retomado: lo dejó en marcha un proceso que ya no existe; se detendrá al salir)'
+    : server.reused
+      ? ' (compartido con otro proceso en marcha, que lo detendrá)'
+      : '';
+  return { url: url.toString(), embedded: `${server.dataDir}${reused}` };
 }
 
 async function main(): Promise<void> {

