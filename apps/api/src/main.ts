@@ -65,7 +65,22 @@ async function main(): Promise<void> {
   console.log(lines.join('\n'));
 }
 
+/** What a newcomer can act on, without a stack trace; undefined for anything else. */
+function listenProblem(error: unknown): string | undefined {
+  const { code, port, syscall } = (error ?? {}) as { code?: string; port?: number; syscall?: string };
+  if (syscall !== 'listen') return undefined;
+  if (code === 'EADDRINUSE') {
+    return `el puerto ${port} ya está en uso (¿otro govflow en marcha?); elija otro con PORT=… / port ${port} is already in use (another govflow running?); choose another with PORT=…`;
+  }
+  if (code === 'EACCES') {
+    return `sin permiso para escuchar en el puerto ${port} (los puertos menores que 1024 requieren privilegios); elija otro con PORT=… / no permission to listen on port ${port}; choose another with PORT=…`;
+  }
+  return undefined;
+}
+
 main().catch((error) => {
-  console.error('govflow no pudo iniciar / failed to start:', error);
+  const problem = listenProblem(error);
+  if (problem) console.error(`govflow no pudo iniciar / failed to start: ${problem}`);
+  else console.error('govflow no pudo iniciar / failed to start:', error);
   process.exit(1);
 });
