@@ -1,15 +1,7 @@
 import { Client } from 'pg';
 import { dropDatabase } from '../../libs/database/src';
 import { TEST_DATABASE_PREFIX, type GovflowTestGlobals } from './global-setup';
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { isAlive } from './processes';
 
 /**
  * Another run's test databases still present on the server whose run is alive: by the pid in
@@ -26,7 +18,7 @@ async function otherActiveRuns(serverUrl: string): Promise<string[]> {
       const [created, pid, hex] = name.slice(TEST_DATABASE_PREFIX.length).split('_');
       if (hex === undefined) {
         if (Date.now() - Number(created) < 60 * 60 * 1000) active.push(name);
-      } else if (Number(pid) !== process.pid && running(Number(pid))) active.push(name);
+      } else if (Number(pid) !== process.pid && isAlive(Number(pid))) active.push(name);
       else if (Number(pid) !== process.pid) await dropDatabase(serverUrl, name).catch(() => undefined);
     }
     return active;
