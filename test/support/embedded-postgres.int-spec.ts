@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,26 @@ async function query<T extends object>(url: string, sql: string): Promise<T[]> {
     await client.end();
   }
 }
+
+/** The pid in a data folder's postmaster.pid. */
+const postmasterOf = (dataDir: string) => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+
+type ChildMode = 'alone' | 'with-hooks' | 'report-and-exit' | 'release-and-exit';
+
+/** Runs embedded-signal-child.ts on `dataDir` in `mode` until it prints its first JSON line. */
+async function runChild(dataDir: string, mode: ChildMode): Promise<{ process: ChildProcess; said: Record<string, unknown>; output: () => string }> {
+  const proc = spawn(process.execPath, ['-r', join(__dirname, 'register-ts.js'), join(__dirname, 'embedded-signal-child.ts'), dataDir, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  for (const deadline = Date.now() + 60_000; !out.includes('\n'); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`the child (${mode}) said nothing: ${out}`);
+  }
+  return { process: proc, said: JSON.parse(out.split('\n')[0]), output: () => out };
+}
+
+/** Resolves with the signal that ended the process (null when it exited by itself). */
+const exitOf = (p: ChildProcess) =>
+  new Promise<NodeJS.Signals | null>((ok) => (p.exitCode !== null || p.signalCode !== null ? ok(p.signalCode) : p.once('exit', (_code, signal) => ok(signal))));
 
 describe('startEmbeddedPostgres', () => {
   const dataDir = join(__dirname, '../../.data', `spec-postgres-${Date.now()}-${randomBytes(3).toString('hex')}`);
@@ -66,72 +86,61 @@ describe('startEmbeddedPostgres and a terminating signal', () => {
     for (const path of [dataDir, `${dataDir}.password`, `${dataDir}.lock`, `${dataDir}.owner`]) rmSync(path, { recursive: true, force: true });
   });
 
-  it.each(['alone', 'with-hooks'])('stops the server it started when SIGTERM ends the process (%s)', async (mode) => {
-    const child = spawn(process.execPath, ['-r', join(__dirname, 'register-ts.js'), join(__dirname, 'embedded-signal-child.ts'), dataDir, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    for (const deadline = Date.now() + 60_000; !out.includes('"ready"'); await new Promise((r) => setTimeout(r, 100))) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the child did not start: ${out}`);
-    }
-    const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  it.each(['alone', 'with-hooks'] as const)('stops the server it started when SIGTERM ends the process (%s)', async (mode) => {
+    const child = await runChild(dataDir, mode);
+    expect(child.said).toEqual({ ready: true });
+    const postmaster = postmasterOf(dataDir);
     expect(isAlive(postmaster)).toBe(true);
 
-    const exited = new Promise<NodeJS.Signals | null>((ok) => child.once('exit', (_code, signal) => ok(signal)));
-    child.kill('SIGTERM');
+    const exited = exitOf(child.process);
+    child.process.kill('SIGTERM');
     expect(await exited).toBe('SIGTERM'); // the signal still ends the process
     expect(await gone(postmaster, 10_000)).toBe(true);
     expect(existsSync(join(dataDir, 'postmaster.pid'))).toBe(false);
     // With shutdown hooks, the server was still up for the hooks' last query.
-    if (mode === 'with-hooks') expect(out).toContain('{"cleanupQuery":1}');
+    if (mode === 'with-hooks') expect(child.output()).toContain('{"cleanupQuery":1}');
   }, 90_000);
 });
 
 describe('startEmbeddedPostgres and a server another process left running', () => {
   const dataDir = join(__dirname, '../../.data', `spec-adopt-${Date.now()}-${randomBytes(3).toString('hex')}`);
   const pidFile = join(dataDir, 'postmaster.pid');
-  const children: ReturnType<typeof spawn>[] = [];
+  const children: ChildProcess[] = [];
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     if (existsSync(pidFile)) {
-      const left = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+      const left = postmasterOf(dataDir);
       if (isAlive(left)) process.kill(left, 'SIGINT');
       await gone(left, 10_000);
     }
     for (const path of [dataDir, `${dataDir}.password`, `${dataDir}.lock`, `${dataDir}.owner`]) rmSync(path, { recursive: true, force: true });
   });
 
-  /** Runs embedded-signal-child.ts in `mode` until it prints a JSON line; returns that line. */
-  async function child(mode: 'alone' | 'report-and-exit' | 'release-and-exit'): Promise<{ process: ReturnType<typeof spawn>; said: Record<string, unknown> }> {
-    const proc = spawn(process.execPath, ['-r', join(__dirname, 'register-ts.js'), join(__dirname, 'embedded-signal-child.ts'), dataDir, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(proc);
-    let out = '';
-    proc.stdout!.on('data', (d) => (out += d));
-    for (const deadline = Date.now() + 60_000; !out.includes('\n'); await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`the child (${mode}) said nothing: ${out}`);
-    }
-    return { process: proc, said: JSON.parse(out.split('\n')[0]) };
+  async function child(mode: ChildMode) {
+    const started = await runChild(dataDir, mode);
+    children.push(started.process);
+    return started;
   }
-  const exited = (p: ReturnType<typeof spawn>) => new Promise<void>((ok) => (p.exitCode !== null || p.signalCode !== null ? ok() : p.once('exit', () => ok())));
 
   it('shares it while its owner runs; after the owner is killed with SIGKILL, the next process adopts it and stops it on exit', async () => {
     const owner = await child('alone');
     expect(owner.said).toEqual({ ready: true });
-    const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    const postmaster = postmasterOf(dataDir);
 
     // Its owner runs: a process that reuses the server and exits leaves it to the owner.
     const sharer = await child('report-and-exit');
-    await exited(sharer.process);
+    await exitOf(sharer.process);
     expect(sharer.said).toEqual({ reused: true, adopted: false });
     expect(isAlive(postmaster)).toBe(true);
 
     // The owner killed short of its shutdown: the server outlives it...
     owner.process.kill('SIGKILL');
-    await exited(owner.process);
+    await exitOf(owner.process);
     expect(isAlive(postmaster)).toBe(true);
 
     // ...until the next process adopts it, and stops it when it exits.
     const adopter = await child('report-and-exit');
-    await exited(adopter.process);
+    await exitOf(adopter.process);
     expect(adopter.said).toEqual({ reused: true, adopted: true });
     expect(await gone(postmaster, 10_000)).toBe(true);
     expect(existsSync(pidFile)).toBe(false);
@@ -140,14 +149,14 @@ describe('startEmbeddedPostgres and a server another process left running', () =
 
   it('leaves a released server running when its owner exits, for the next process to adopt', async () => {
     const releaser = await child('release-and-exit');
-    await exited(releaser.process);
+    await exitOf(releaser.process);
     expect(releaser.said).toEqual({ reused: false, adopted: false });
-    const postmaster = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    const postmaster = postmasterOf(dataDir);
     expect(isAlive(postmaster)).toBe(true);
     expect(readFileSync(`${dataDir}.owner`, 'utf8')).toBe(''); // released: nobody owns it
 
     const adopter = await child('report-and-exit');
-    await exited(adopter.process);
+    await exitOf(adopter.process);
     expect(adopter.said).toEqual({ reused: true, adopted: true });
     expect(await gone(postmaster, 10_000)).toBe(true);
   }, 120_000);

@@ -18,8 +18,12 @@ async function otherActiveRuns(serverUrl: string): Promise<string[]> {
       const [created, pid, hex] = name.slice(TEST_DATABASE_PREFIX.length).split('_');
       if (hex === undefined) {
         if (Date.now() - Number(created) < 60 * 60 * 1000) active.push(name);
-      } else if (Number(pid) !== process.pid && isAlive(Number(pid))) active.push(name);
-      else if (Number(pid) !== process.pid) await dropDatabase(serverUrl, name).catch(() => undefined);
+        continue;
+      }
+      const run = Number(pid);
+      if (run === process.pid) continue;
+      if (isAlive(run)) active.push(name);
+      else await dropDatabase(serverUrl, name).catch(() => undefined);
     }
     return active;
   } finally {

