@@ -20,6 +20,7 @@ import 'reflect-metadata';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Queue, Worker } from 'bullmq';
 import { CommandBus } from '@nestjs/cqrs';
 import { loadConfig } from '@govflow/config';
@@ -85,6 +86,48 @@ async function bareBullmq(redisUrl: string, prefix: string, n: number, concurren
   return n / seconds;
 }
 
+/**
+ * The bare loop with its worker in a process of its own (bench/bare-worker.js), the queue here:
+ * the topology of govflow's relay and worker without govflow. Context only; the target stays
+ * against the one-process loop above. The child lives through the whole benchmark, so that it
+ * is warmed up as govflow's worker is.
+ */
+async function startBareWorkerProcess(redisUrl: string, prefix: string, concurrency: number) {
+  const name = 'bare-apart';
+  const child = spawn(process.execPath, [join(__dirname, 'bare-worker.js'), redisUrl, prefix, name, String(concurrency)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const next = () => new Promise<string>((ok, fail) => {
+    const onExit = () => fail(new Error('the bare worker process exited'));
+    child.once('exit', onExit);
+    lines.once('line', (line) => {
+      child.off('exit', onExit);
+      ok(line);
+    });
+  });
+  if ((await next()) !== 'started') throw new Error('the bare worker process did not start');
+  const queue = new Queue(name, { connection: redisConnection(redisUrl), prefix });
+  return {
+    pid: child.pid,
+    async run(n: number): Promise<number> {
+      child.stdin!.write(`expect ${n}\n`);
+      if ((await next()) !== 'ready') throw new Error('the bare worker process is out of step');
+      const done = next();
+      const started = performance.now();
+      for (let i = 0; i < n; i += 500) {
+        await queue.addBulk(Array.from({ length: Math.min(500, n - i) }, (_, j) => ({ name: 'noop', data: { i: i + j }, opts: { removeOnComplete: true } })));
+      }
+      await done;
+      return n / ((performance.now() - started) / 1000);
+    },
+    async close(): Promise<void> {
+      child.stdin!.end();
+      await new Promise((ok) => (child.exitCode === null ? child.once('exit', ok) : ok(null)));
+      await queue.obliterate({ force: true });
+      await queue.close();
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const args = benchArgs();
   const total = args.number('notifications', args.smoke ? 320 : 16000);
@@ -115,6 +158,7 @@ async function main(): Promise<void> {
     stdio: 'inherit',
   });
 
+  let bareApart!: Awaited<ReturnType<typeof startBareWorkerProcess>>;
   try {
     // Nothing is measured while the worker process still compiles and connects: that would
     // slow the first run's bare loop, which shares the cores.
@@ -123,6 +167,7 @@ async function main(): Promise<void> {
       if (Date.now() > deadline || worker.exitCode !== null) throw new Error('the worker process did not start');
     }
     await probe.close();
+    bareApart = await startBareWorkerProcess(redisUrl, `${prefix}a`, concurrency);
 
     // A table of 16 institutions, each with a webhook to the receiver.
     const directory = app.get(DirectoryCommands);
@@ -178,6 +223,7 @@ async function main(): Promise<void> {
     console.log(`notifications benchmark: ${expected} notifications (${perCommand} per command), one worker at concurrency ${concurrency}, ${args.runs} run(s)`);
     const bare: number[] = [];
     const asRelay: number[] = [];
+    const apart: number[] = [];
     const pipeline: number[] = [];
     const withCommands: number[] = [];
     const committing: number[] = [];
@@ -186,14 +232,18 @@ async function main(): Promise<void> {
     // Where the CPU goes, per notification, in each process of the path (Linux only).
     const cpu = () =>
       cpuByGroup({
-        'worker process': (p) => p.pid === worker.pid,
+        'worker process': (p) => p.pid === worker.pid || p.pid === bareApart.pid,
         'API process (relay; in the bare loop: queue and worker)': (p) => p.pid === process.pid,
         'webhook receiver': (p) => p.pid === receiver.child.pid,
         'PostgreSQL backends': (p) => p.cmdline.includes(db.name),
         Redis: (p) => p.comm === 'redis-server',
       });
     // Each run's CPU per notification, by process; the note gives the median of the runs.
-    const cpuRuns: Record<'bare BullMQ loop' | 'govflow pipeline', Record<string, number>[]> = { 'bare BullMQ loop': [], 'govflow pipeline': [] };
+    const cpuRuns: Record<'bare BullMQ loop' | 'bare loop, worker in its own process' | 'govflow pipeline', Record<string, number>[]> = {
+      'bare BullMQ loop': [],
+      'bare loop, worker in its own process': [],
+      'govflow pipeline': [],
+    };
     const describeCpu = (what: keyof typeof cpuRuns) => {
       const runs = cpuRuns[what];
       const middle = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -209,6 +259,7 @@ async function main(): Promise<void> {
     const warmCommands = args.smoke ? 2 : 200;
     await bareBullmq(redisUrl, prefix, warmCommands * perCommand, concurrency);
     await bareBullmq(redisUrl, prefix, warmCommands * perCommand, concurrency, true);
+    await bareApart.run(warmCommands * perCommand);
     await withdrawAll(await openPlans(warmCommands));
     await waitFor(warmCommands * perCommand, 60_000);
 
@@ -217,6 +268,9 @@ async function main(): Promise<void> {
       bare.push(await bareBullmq(redisUrl, prefix, expected, concurrency));
       cpuRuns['bare BullMQ loop'].push(cpuPerOperation(beforeBare, cpu(), expected));
       asRelay.push(await bareBullmq(redisUrl, prefix, expected, concurrency, true));
+      const beforeApart = cpu();
+      apart.push(await bareApart.run(expected));
+      cpuRuns['bare loop, worker in its own process'].push(cpuPerOperation(beforeApart, cpu(), expected));
 
       // Pipeline: everything committed (relay paused), then relay + worker + receiver.
       const plansA = await openPlans(commands);
@@ -266,6 +320,7 @@ async function main(): Promise<void> {
     const rows: BenchRow[] = [
       row({ scenario: 'notifications', measure: 'bare BullMQ add-and-process', unit: 'jobs/s', runs: bare }),
       row({ scenario: 'notifications', measure: "  the same with the relay's jobs (jobId = outbox id; context)", unit: 'jobs/s', runs: asRelay, baseline }),
+      row({ scenario: 'notifications', measure: '  the same with its worker in a process of its own (context)', unit: 'jobs/s', runs: apart, baseline }),
       row({
         scenario: 'notifications',
         measure: 'pipeline: committed outbox -> webhook received',
@@ -299,10 +354,12 @@ async function main(): Promise<void> {
     report(args, rows, [
       missing.length ? `INCOMPLETE: ${missing.join('; ')}` : `every notification arrived in every run (${expected} per throughput run)`,
       describeCpu('bare BullMQ loop'),
+      describeCpu('bare loop, worker in its own process'),
       describeCpu('govflow pipeline'),
     ]);
     if (missing.length) process.exitCode = 1;
   } finally {
+    await bareApart?.close();
     worker.kill('SIGTERM');
     await new Promise((ok) => (worker.exitCode === null ? worker.once('exit', ok) : ok(null)));
     await app.close();
