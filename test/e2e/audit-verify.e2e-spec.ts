@@ -4,26 +4,40 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import request from 'supertest';
-import { ADMIN_TOKEN, TestTable, bearer, createTable, planBody, startApi } from '../support/app';
+import { ADMIN_TOKEN, TestTable, bearer, createTable, getText, planBody, readmeVerifyScript, startApi } from '../support/app';
 import { run, runCli } from '../support/processes';
+import { ScratchDatabase, scratchDatabase } from '../support/scratch-database';
 
-/** Tampering with rows in SQL is caught by GET /v1/audit/verify, with the exact stream, version and reason. */
+/**
+ * Tampering with rows in SQL is caught by GET /v1/audit/verify, with the exact stream, version
+ * and reason. On a database of its own: the other suites sign checkpoints, which a tampered
+ * history refuses.
+ */
 describe('audit: hash-chain verification', () => {
   let app: INestApplication;
   let http: ReturnType<typeof request>;
   let t: TestTable;
   let pool: Pool;
+  let db: ScratchDatabase;
 
   beforeAll(async () => {
-    app = await startApi({ REDIS_URL: undefined });
+    db = await scratchDatabase('govflow_audit');
+    app = await startApi({ REDIS_URL: undefined }, db.url);
     http = request(app.getHttpServer());
     t = await createTable(app);
-    pool = new Pool({ connectionString: process.env.DATABASE_URL });
+    pool = new Pool({ connectionString: db.url });
   });
   afterAll(async () => {
     await app.close();
     await pool.end();
+    await db.drop();
   });
+
+  /** Takes a tampered stream out whole (events and head), so that the history verifies again for the next test. */
+  const erase = async (streamId: string) => {
+    await pool.query(`DELETE FROM events WHERE stream_id = $1`, [streamId]);
+    await pool.query(`DELETE FROM streams WHERE stream_id = $1`, [streamId]);
+  };
 
   /** A plan stream of 4 events: opened, submitted, changes requested (with a rationale), submitted. */
   const planStream = async () => {
@@ -52,26 +66,20 @@ describe('audit: hash-chain verification', () => {
     await http.post('/v1/audit/checkpoints').set(bearer(ADMIN_TOKEN)).expect(201);
     const dir = mkdtempSync(join(tmpdir(), 'govflow-audit-'));
     try {
-      const exported = await http.get('/v1/audit/export').set(bearer(t.auditor)).buffer(true).parse((res, done) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => done(null, text));
-      }).expect(200);
+      const exported = await getText(http, '/v1/audit/export', t.auditor).expect(200);
       expect(exported.headers['content-type']).toContain('application/x-ndjson');
       const file = join(dir, 'export.ndjson');
       writeFileSync(file, exported.body);
       const key = join(dir, 'govflow.pem');
       writeFileSync(key, (await http.get('/v1/audit/public-key').set(bearer(t.auditor)).expect(200)).body.publicKey);
-      const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
       const script = join(dir, 'verify-export.js');
-      writeFileSync(script, /so it\ncannot drift from the format\):\n\n```js\n([\s\S]*?)```/.exec(readme)![1]);
-      expect(readFileSync(script, 'utf8').trim().split('\n').length).toBeLessThanOrEqual(40);
+      writeFileSync(script, readmeVerifyScript());
+      expect(readFileSync(script, 'utf8').trim().split('\n').length).toBeLessThanOrEqual(50);
       const cli = runCli;
 
       const intactCli = await cli(['verify', file, '--key', key]);
       expect(intactCli.code).toBe(0);
-      expect(intactCli.stdout).toMatch(/íntegra \/ intact: \d+ eventos, \d+ flujos, 1 puntos de control, 0 fallas/);
+      expect(intactCli.stdout).toMatch(/íntegra \/ intact: \d+ eventos, \d+ flujos, 1 puntos de control, \d+ eventos bajo firma, sello válido, 0 fallas/);
       const intactScript = await run(process.execPath, [script, file, key]);
       expect([intactScript.code, intactScript.stdout.trim()]).toEqual([0, 'intact']);
 
@@ -83,7 +91,8 @@ describe('audit: hash-chain verification', () => {
       writeFileSync(file, lines.join('\n'));
       const tamperedCli = await cli(['verify', file, '--key', key]);
       expect(tamperedCli.code).toBe(1);
-      expect(tamperedCli.stdout).toContain(`línea ${at + 1} ${stream} v3: altered content`);
+      expect(tamperedCli.stdout).toContain(`línea ${at + 1} ${stream} v3: contenido alterado / altered content`);
+      expect(tamperedCli.stdout).toContain('SIN SELLO VÁLIDO');
       const tamperedScript = await run(process.execPath, [script, file, key]);
       expect(tamperedScript.code).toBe(1);
       expect(tamperedScript.stdout).toContain(`line ${at + 1}: ${stream} v3: altered content`);
@@ -104,6 +113,7 @@ describe('audit: hash-chain verification', () => {
     const stream = await planStream();
     await pool.query(`UPDATE events SET metadata = jsonb_set(metadata, '{rationale}', '"Todo en orden"') WHERE stream_id = $1 AND stream_version = 3`, [stream]);
     expect(await failuresOf(stream)).toEqual([[3, 'altered content']]);
+    await erase(stream);
   });
 
   it('reports a deleted middle event as a missing version (and the link it broke)', async () => {
@@ -113,12 +123,28 @@ describe('audit: hash-chain verification', () => {
       [2, 'missing version'],
       [3, 'broken link'],
     ]);
+    await erase(stream);
   });
 
   it("reports a deleted last event as a missing version against the stream's head", async () => {
     const stream = await planStream();
     await pool.query(`DELETE FROM events WHERE stream_id = $1 AND stream_version = 4`, [stream]);
     expect(await failuresOf(stream)).toEqual([[4, 'missing version']]);
+    await erase(stream);
+  });
+
+  it('signs a scheduled checkpoint when events were recorded since the last one', async () => {
+    const { CheckpointScheduler } = await import('@govflow/audit');
+    const scheduler = app.get(CheckpointScheduler);
+    const before = (await pool.query(`SELECT count(*)::int AS n FROM checkpoints`)).rows[0].n;
+    await planStream();
+    expect(await scheduler.tick()).toBe(true);
+    const latest = (await pool.query(`SELECT count(*)::int AS n, max(last_position)::text AS last FROM checkpoints`)).rows[0];
+    expect(latest.n).toBe(before + 1);
+    const newest = (await pool.query(`SELECT max(position)::text AS p FROM events`)).rows[0].p;
+    // the checkpoint covers every event there was when it was signed
+    expect(BigInt(latest.last)).toBeLessThanOrEqual(BigInt(newest));
+    expect(BigInt(latest.last)).toBeGreaterThan(0n);
   });
 
   it('signs checkpoints that verify with the public key, and catches a tail or a whole stream deleted after one', async () => {
@@ -148,20 +174,6 @@ describe('audit: hash-chain verification', () => {
     expect(await failuresOf(erased)).toEqual([[4, 'deleted after checkpoint']]);
   });
 
-  it('signs a scheduled checkpoint when events were recorded since the last one', async () => {
-    const { CheckpointScheduler } = await import('@govflow/audit');
-    const scheduler = app.get(CheckpointScheduler);
-    const before = (await pool.query(`SELECT count(*)::int AS n FROM checkpoints`)).rows[0].n;
-    await planStream();
-    expect(await scheduler.tick()).toBe(true);
-    const latest = (await pool.query(`SELECT count(*)::int AS n, max(last_position)::text AS last FROM checkpoints`)).rows[0];
-    expect(latest.n).toBe(before + 1);
-    const newest = (await pool.query(`SELECT max(position)::text AS p FROM events`)).rows[0].p;
-    // the checkpoint covers every event there was when it was signed
-    expect(BigInt(latest.last)).toBeLessThanOrEqual(BigInt(newest));
-    expect(BigInt(latest.last)).toBeGreaterThan(0n);
-  });
-
   it('reports two swapped events as reordered (and their content no longer matching)', async () => {
     const stream = await planStream();
     // the unique (stream, version) constraint is checked per row: swap through a free version
@@ -171,5 +183,26 @@ describe('audit: hash-chain verification', () => {
     const failures = await failuresOf(stream);
     expect(failures).toContainEqual([3, 'reordered events']);
     expect(failures).toContainEqual([2, 'altered content']);
+  });
+
+  // Last: the history is tampered with from the tests above on.
+  it('refuses to sign a checkpoint over a history that does not verify', async () => {
+    expect((await http.get('/v1/audit/verify').set(bearer(t.auditor)).expect(200)).body.ok).toBe(false);
+    const before = (await pool.query(`SELECT count(*)::int AS n FROM checkpoints`)).rows[0].n;
+    const refused = await http.post('/v1/audit/checkpoints').set(bearer(ADMIN_TOKEN)).expect(409);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.body.detail).toMatch(/^No se firma un punto de control: la historia no verifica/);
+    const { CheckpointScheduler } = await import('@govflow/audit');
+    expect(await app.get(CheckpointScheduler).tick()).toBe(false);
+    expect((await pool.query(`SELECT count(*)::int AS n FROM checkpoints`)).rows[0].n).toBe(before);
+  });
+
+  it('does not believe a checkpoint row edited in the database', async () => {
+    const latest = (await pool.query(`SELECT id, heads FROM checkpoints ORDER BY id DESC LIMIT 1`)).rows[0];
+    // the heads a forger would want signed: the truncated stream's new head in place of the signed one
+    const heads = (latest.heads as { streamId: string; version: number; hash: string }[]).filter((h) => h.version !== 4);
+    await pool.query(`UPDATE checkpoints SET heads = $2, streams = $3 WHERE id = $1`, [latest.id, JSON.stringify(heads), heads.length]);
+    const res = await http.get('/v1/audit/verify').set(bearer(t.auditor)).expect(200);
+    expect(res.body.failures).toContainEqual(expect.objectContaining({ streamId: `checkpoint-${latest.id}`, reason: 'checkpoint not authentic' }));
   });
 });

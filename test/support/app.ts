@@ -1,5 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { loadConfig } from '@govflow/config';
 import { createApiApp } from '../../apps/api/src/app.factory';
@@ -7,8 +9,8 @@ import { createApiApp } from '../../apps/api/src/app.factory';
 export const ADMIN_TOKEN = `test-admin-${randomBytes(12).toString('hex')}`;
 
 /** The real API on the test database (migrated by jest's global setup). */
-export async function startApi(env: Record<string, string | undefined> = {}): Promise<INestApplication> {
-  const url = process.env.DATABASE_URL;
+export async function startApi(env: Record<string, string | undefined> = {}, databaseUrl = process.env.DATABASE_URL): Promise<INestApplication> {
+  const url = databaseUrl;
   if (!url) throw new Error('DATABASE_URL is not set: the integration project\'s global setup should have set it');
   const config = { ...loadConfig({ ...process.env, LOG_LEVEL: 'silent', LOG_FORMAT: 'json', ...env }), adminToken: ADMIN_TOKEN, dbPoolSize: 10 };
   const app = await createApiApp(config, url);
@@ -86,3 +88,20 @@ export function planBody(table: TestTable, overrides: Record<string, unknown> = 
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** A streamed answer (the audit export's NDJSON) read whole into `body` as text. */
+export const getText = (http: ReturnType<typeof request>, path: string, token: string) =>
+  http
+    .get(path)
+    .set(bearer(token))
+    .buffer(true)
+    .parse((res, done) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => done(null, text));
+    });
+
+/** The README's standalone export verifier, exactly as printed there. */
+export const readmeVerifyScript = (): string =>
+  /so it\ncannot drift from the format\):\n\n```js\n([\s\S]*?)```/.exec(readFileSync(join(__dirname, '../../README.md'), 'utf8'))![1];

@@ -7,7 +7,7 @@ import { REBUILD_NODE_FLAGS, relaunchWithNodeFlags } from '@govflow/plans/rebuil
 import { Pool } from 'pg';
 import { existsSync, readFileSync } from 'node:fs';
 import { verifyExportFile } from '@govflow/audit/offline-verifier';
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
 import { BOOTSTRAP_ADMIN, CreateActorRequest, DirectoryCommands, DirectoryService } from '@govflow/directory';
 import { DomainError } from '@govflow/domain';
 import { validateDto } from '@govflow/http';
@@ -120,14 +120,21 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       let publicKey = readFileSync(keyFile, 'utf8');
-      // GET /v1/audit/public-key's JSON is accepted as it is.
-      if (publicKey.trim().startsWith('{')) publicKey = JSON.parse(publicKey).publicKey;
+      try {
+        // GET /v1/audit/public-key's JSON is accepted as it is.
+        if (publicKey.trim().startsWith('{')) publicKey = JSON.parse(publicKey).publicKey;
+        createPublicKey(publicKey);
+      } catch (error) {
+        console.error(`la clave pública no se puede leer / the public key cannot be read (${keyFile}): ${(error as Error).message}`);
+        return 2;
+      }
       const report = await verifyExportFile(file, publicKey);
       for (const f of report.failures) {
         console.log(`línea ${f.line}${f.streamId ? ` ${f.streamId}` : ''}${f.version !== undefined ? ` v${f.version}` : ''}: ${f.reason}`);
       }
+      for (const note of report.notes) console.log(`nota / note: ${note}`);
       console.log(
-        `${report.ok ? 'íntegra / intact' : 'ALTERADA / TAMPERED'}: ${report.events} eventos, ${report.streams} flujos, ${report.checkpoints} puntos de control, ${report.failures.length} fallas`,
+        `${report.ok ? 'íntegra / intact' : 'ALTERADA / TAMPERED'}: ${report.events} eventos, ${report.streams} flujos, ${report.checkpoints} puntos de control, ${report.signedEvents} eventos bajo firma, ${report.sealed ? 'sello válido' : 'SIN SELLO VÁLIDO'}, ${report.failures.length} fallas`,
       );
       return report.ok ? 0 : 1;
     }

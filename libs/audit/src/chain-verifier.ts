@@ -1,6 +1,14 @@
 import { GENESIS_HASH_HEX, StoredEvent, chainHash } from '@govflow/event-store';
 
-export type FailureReason = 'altered content' | 'broken link' | 'missing version' | 'reordered events' | 'stream head mismatch' | 'deleted after checkpoint';
+export type FailureReason =
+  | 'altered content'
+  | 'broken link'
+  | 'missing version'
+  | 'reordered events'
+  | 'stream head mismatch'
+  | 'deleted after checkpoint'
+  | 'changed after checkpoint'
+  | 'checkpoint not authentic';
 
 export interface VerificationFailure {
   streamId: string;

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Pool } from 'pg';
 import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
+import { InvalidTransition } from '@govflow/domain';
 import { PG_POOL, PeriodicPass } from '@govflow/event-store';
 import { CheckpointService } from './checkpoint.service';
 
@@ -45,7 +46,14 @@ export class CheckpointScheduler implements OnApplicationBootstrap, OnModuleDest
           `SELECT COALESCE((SELECT max(position) FROM events), 0) > COALESCE((SELECT max(last_position) FROM checkpoints), -1) AS moved`,
         );
         if (!moved.rows[0].moved) return false;
-        await this.checkpoints.create();
+        try {
+          await this.checkpoints.create();
+        } catch (error) {
+          if (!(error instanceof InvalidTransition)) throw error;
+          // Refused: the history does not verify. Said at every pass until someone looks.
+          this.logger.error(error.text.en);
+          return false;
+        }
         return true;
       } finally {
         await client.query(`SELECT pg_advisory_unlock($1)`, [CHECKPOINT_LOCK]);

@@ -1,54 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sign } from 'node:crypto';
 import { Pool } from 'pg';
-import { canonicalJson } from '@govflow/domain';
+import { InvalidTransition, canonicalJson } from '@govflow/domain';
 import { PG_POOL } from '@govflow/event-store';
+import { AuditService } from './audit.service';
+import { Checkpoint, CheckpointPayload, SIGNING_KEY, toCheckpoint } from './checkpoint';
 import { StreamHead, merkleRoot } from './merkle';
 import { SigningKey } from './signing-key';
 
-export const SIGNING_KEY = Symbol('SIGNING_KEY');
-
-/** What is signed: canonical JSON of these fields. */
-export interface CheckpointPayload {
-  merkleRoot: string;
-  streams: number;
-  events: number;
-  lastPosition: string;
-  createdAt: string;
-}
-
-export interface Checkpoint extends CheckpointPayload {
-  id: string;
-  keyId: string;
-  /** Ed25519 over canonical_json(payload), base64. */
-  signature: string;
-}
-
-const toCheckpoint = (r: any): Checkpoint => ({
-  id: String(r.id),
-  merkleRoot: r.merkle_root,
-  streams: r.streams,
-  events: Number(r.events),
-  lastPosition: String(r.last_position),
-  createdAt: r.created_at.toISOString(),
-  keyId: r.key_id,
-  signature: r.signature,
-});
-
-export const checkpointPayload = (c: CheckpointPayload): CheckpointPayload => ({
-  merkleRoot: c.merkleRoot,
-  streams: c.streams,
-  events: c.events,
-  lastPosition: c.lastPosition,
-  createdAt: c.createdAt,
-});
-
-/** Signs, with Ed25519, a Merkle root over every stream head plus the count of events and the last position. */
+/**
+ * Signs, with Ed25519, a Merkle root over every stream head plus the count of events and the
+ * last position. Only a history that verifies is signed: every chain recomputed and the latest
+ * checkpoint's heads still there, in the same snapshot as the heads it signs. Otherwise someone
+ * who rewrote rows in the database, hashes and all, would only have to wait for the next
+ * scheduled checkpoint to have the rewrite signed.
+ */
 @Injectable()
 export class CheckpointService {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(SIGNING_KEY) private readonly key: SigningKey,
+    private readonly audit: AuditService,
   ) {}
 
   get publicKey() {
@@ -59,6 +31,14 @@ export class CheckpointService {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      const verified = await this.audit.verifyIn(client);
+      if (!verified.ok) {
+        const first = verified.failures[0];
+        throw new InvalidTransition({
+          es: `No se firma un punto de control: la historia no verifica (${verified.failures.length} fallas; la primera, ${first.streamId} v${first.version}: ${first.reason}). Revise GET /v1/audit/verify.`,
+          en: `No checkpoint is signed: the history does not verify (${verified.failures.length} failures; the first, ${first.streamId} v${first.version}: ${first.reason}). See GET /v1/audit/verify.`,
+        });
+      }
       const heads = (await client.query(`SELECT stream_id, version, encode(head_hash, 'hex') AS hash FROM streams ORDER BY stream_id`)).rows.map(
         (r): StreamHead => ({ streamId: r.stream_id, version: r.version, hash: r.hash }),
       );

@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { sign } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
+import { canonicalJson } from '@govflow/domain';
 import { PG_POOL, toStoredEvent } from '@govflow/event-store';
+import { SIGNING_KEY } from './checkpoint';
+import { EXPORT_FORMAT, ExportDigest, SealPayload, sealPayload } from './seal';
+import { SigningKey } from './signing-key';
 
 const PAGE = 1000;
 
@@ -17,22 +22,33 @@ const eventLine = (e: ReturnType<typeof toStoredEvent>) => ({
 });
 
 /**
- * The audit export: NDJSON, every event (recorded in [from, to]) in global order with its
- * hashes, then every checkpoint with the heads it signed. Read a page at a time and written
- * with backpressure, so memory stays flat however large the history.
+ * The audit export: NDJSON, a header, every event (recorded in [from, to]) in global order with
+ * its hashes, every checkpoint with the heads it signed, and last a seal: the signature over
+ * the SHA-256 of every line before it, so that a line changed, dropped, added or moved after the
+ * export is caught, however the file travels. Read a page at a time and written with
+ * backpressure, so memory stays flat however large the history.
  */
 @Injectable()
 export class ExportService {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(SIGNING_KEY) private readonly key: SigningKey,
+  ) {}
 
   async *lines(range: { from?: string; to?: string }): AsyncGenerator<string> {
-    // The header says whether this is the whole history: then a signed stream missing from it was deleted.
-    yield `${JSON.stringify({ kind: 'export', format: 'govflow-export/1', from: range.from ?? null, to: range.to ?? null, exportedAt: new Date().toISOString() })}\n`;
+    const digest = new ExportDigest();
+    const line = (record: object) => {
+      const text = JSON.stringify(record);
+      digest.add(text);
+      return `${text}\n`;
+    };
+    const header = { kind: 'export', format: EXPORT_FORMAT, from: range.from ?? null, to: range.to ?? null, exportedAt: new Date().toISOString() };
+    yield line(header);
     // One snapshot for the whole file: pages by position never miss an event that commits late.
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      yield* this.snapshotLines(client, range);
+      for await (const record of this.snapshotRecords(client, range)) yield line(record);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -40,9 +56,12 @@ export class ExportService {
     } finally {
       client.release();
     }
+    const seal: SealPayload = sealPayload({ ...header, kind: 'seal', lines: digest.lines, digest: digest.hex() });
+    const signature = sign(null, Buffer.from(canonicalJson(seal), 'utf8'), this.key.privateKey).toString('base64');
+    yield `${JSON.stringify({ ...seal, keyId: this.key.keyId, signature })}\n`;
   }
 
-  private async *snapshotLines(client: PoolClient, range: { from?: string; to?: string }): AsyncGenerator<string> {
+  private async *snapshotRecords(client: PoolClient, range: { from?: string; to?: string }): AsyncGenerator<object> {
     let after = '0';
     for (;;) {
       const { rows } = await client.query(
@@ -53,13 +72,13 @@ export class ExportService {
           ORDER BY events.position LIMIT ${PAGE}`,
         [after, range.from ?? null, range.to ?? null],
       );
-      for (const row of rows) yield `${JSON.stringify({ kind: 'event', ...eventLine(toStoredEvent(row)) })}\n`;
+      for (const row of rows) yield { kind: 'event', ...eventLine(toStoredEvent(row)) };
       if (rows.length < PAGE) break;
       after = rows[rows.length - 1].position;
     }
     const checkpoints = await client.query(`SELECT * FROM checkpoints ORDER BY id`);
     for (const c of checkpoints.rows) {
-      yield `${JSON.stringify({
+      yield {
         kind: 'checkpoint',
         id: String(c.id),
         merkleRoot: c.merkle_root,
@@ -70,7 +89,7 @@ export class ExportService {
         keyId: c.key_id,
         signature: c.signature,
         heads: c.heads,
-      })}\n`;
+      };
     }
   }
 }

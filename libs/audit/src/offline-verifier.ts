@@ -1,10 +1,11 @@
-import { createPublicKey, verify as verifySignature } from 'node:crypto';
+import { KeyObject, createPublicKey, verify as verifySignature } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { canonicalJson } from '@govflow/domain';
 import { GENESIS_HASH_HEX, chainHash } from '@govflow/event-store';
-import { checkpointPayload } from './checkpoint.service';
+import { checkpointPayload } from './checkpoint';
 import { StreamHead, merkleRoot } from './merkle';
+import { EXPORT_FORMAT, ExportDigest, sealPayload } from './seal';
 
 export interface OfflineFailure {
   line: number;
@@ -18,66 +19,325 @@ export interface OfflineReport {
   events: number;
   streams: number;
   checkpoints: number;
+  /** The seal verified: the file is, line for line, what the server exported. */
+  sealed: boolean;
+  /** Events at or before the last checkpoint checked against the whole file (0 when none could be). */
+  signedEvents: number;
   failures: OfflineFailure[];
+  /** What the file cannot prove (a partial export, events after the last checkpoint), in Spanish / English. */
+  notes: string[];
+}
+
+/** Spanish first, then English: what the CLI prints. */
+const say = (es: string, en: string) => `${es} / ${en}`;
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const DIGITS = /^\d{1,15}$/;
+const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+const isText = (s: unknown): s is string => typeof s === 'string' && s.length > 0;
+
+/** One stream as read so far: hashes and positions by version. */
+interface StreamSeen {
+  first: number;
+  last: number;
+  lastHash: string;
+  hashes: string[];
+  positions: number[];
+}
+
+/** A field that makes a record unreadable, or undefined when it is well formed. */
+function badEvent(r: any): string | undefined {
+  if (!isText(r.streamId)) return 'streamId';
+  if (!Number.isSafeInteger(r.version) || r.version < 1) return 'version';
+  if (typeof r.position !== 'string' || !DIGITS.test(r.position)) return 'position';
+  if (typeof r.prevHash !== 'string' || !HEX64.test(r.prevHash)) return 'prevHash';
+  if (typeof r.hash !== 'string' || !HEX64.test(r.hash)) return 'hash';
+  if (!isText(r.type)) return 'type';
+  if (!isText(r.recordedAt)) return 'recordedAt';
+  return undefined;
+}
+
+function badCheckpoint(r: any): string | undefined {
+  if (!isText(r.id)) return 'id';
+  if (typeof r.merkleRoot !== 'string' || !HEX64.test(r.merkleRoot)) return 'merkleRoot';
+  if (!isCount(r.streams)) return 'streams';
+  if (!isCount(r.events)) return 'events';
+  if (typeof r.lastPosition !== 'string' || !DIGITS.test(r.lastPosition)) return 'lastPosition';
+  if (!isText(r.createdAt) || Number.isNaN(Date.parse(r.createdAt))) return 'createdAt';
+  if (!isText(r.signature)) return 'signature';
+  if (!Array.isArray(r.heads)) return 'heads';
+  for (const h of r.heads) {
+    if (!h || !isText(h.streamId) || !Number.isSafeInteger(h.version) || h.version < 1 || typeof h.hash !== 'string' || !HEX64.test(h.hash)) return 'heads';
+  }
+  return undefined;
+}
+
+function badSeal(r: any): string | undefined {
+  if (!isText(r.format)) return 'format';
+  if (!isCount(r.lines)) return 'lines';
+  if (typeof r.digest !== 'string' || !HEX64.test(r.digest)) return 'digest';
+  if (!isText(r.exportedAt)) return 'exportedAt';
+  if (!isText(r.signature)) return 'signature';
+  return undefined;
+}
+
+const signatureHolds = (payload: object, signature: string, key: KeyObject): boolean => {
+  try {
+    return verifySignature(null, Buffer.from(canonicalJson(payload), 'utf8'), key, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
+};
+
+/** How many of the rising positions are at or below `limit`. */
+function countAtOrBelow(positions: number[], limit: number): number {
+  let lo = 0;
+  let hi = positions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (positions[mid] <= limit) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
- * Verifies an audit export with nothing but the file and the public key: every event's hash
- * recomputed; links between consecutive versions; each checkpoint's signature, its Merkle root
- * recomputed from the heads it lists, and those heads present in the export. Reads line by
- * line: memory grows with the number of streams, not events.
+ * Verifies an audit export with nothing but the file and the public key.
+ *
+ * - The file's shape: the header first, then the events in rising global position, then the
+ *   checkpoints, then the seal, last. Nothing may move across those parts.
+ * - Every event's hash recomputed from its content, and each linked to the one before in its
+ *   stream; an export from the beginning of the history must start every stream at version 1.
+ * - Every checkpoint: its signature, its Merkle root recomputed from the heads it lists, and,
+ *   when the export holds everything it signed, the file against it: each signed head present
+ *   with the signed hash at a position no later than the checkpoint's, and exactly as many
+ *   events at or before that position as it signed (so nothing was added among them either).
+ * - The seal: its signature, and the SHA-256 and count of every line before it, so that any
+ *   line changed, dropped, added or moved after the export shows, including the events after
+ *   the last checkpoint and the header's range.
+ *
+ * Throws only when the key cannot be read. Memory grows with the events (a hash and a position
+ * each), not with the size of their content.
  */
 export async function verifyExportFile(file: string, publicKeyPem: string): Promise<OfflineReport> {
   const key = createPublicKey(publicKeyPem);
-  const last = new Map<string, { version: number; hash: string }>();
-  const seen = new Map<string, Map<number, string>>();
+  const streams = new Map<string, StreamSeen>();
+  const positions: number[] = [];
   const failures: OfflineFailure[] = [];
+  const notes: string[] = [];
+  const digest = new ExportDigest();
+  let header: { from: string | null; to: string | null; format: string; exportedAt: string } | undefined;
+  let part: 'header' | 'events' | 'checkpoints' | 'after seal' = 'header';
   let events = 0;
   let checkpoints = 0;
+  let sealed = false;
+  let sealSeen = false;
+  let signedEvents = 0;
+  let partlyChecked = 0;
+  let previousCheckpoint: { createdAt: number; lastPosition: number; events: number } | undefined;
   let line = 0;
-  let whole = false;
-  for await (const text of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
-    line++;
-    if (text.trim() === '') continue;
-    let record: any;
+
+  const fail = (reason: string, streamId?: string, version?: number) => failures.push({ line, streamId, version, reason });
+
+  /** A record whose content cannot even be hashed (a field of an impossible type) is a failure, never a crash. */
+  const guarded = (check: () => void) => {
     try {
-      record = JSON.parse(text);
-    } catch {
-      failures.push({ line, reason: 'not valid JSON' });
-      continue;
+      check();
+    } catch (error) {
+      fail(say(`registro ilegible: ${(error as Error).message}`, `unreadable record: ${(error as Error).message}`));
     }
-    if (record.kind === 'export') {
-      whole = record.from === null && record.to === null;
-    } else if (record.kind === 'event') {
-      events++;
-      const { streamId, version } = record;
-      if (chainHash(record.prevHash, record) !== record.hash) failures.push({ line, streamId, version, reason: 'altered content' });
-      const previous = last.get(streamId);
-      if (previous && version !== previous.version + 1) failures.push({ line, streamId, version, reason: `missing version ${previous.version + 1}` });
-      else if (previous && record.prevHash !== previous.hash) failures.push({ line, streamId, version, reason: 'broken link' });
-      else if (!previous && version === 1 && record.prevHash !== GENESIS_HASH_HEX) failures.push({ line, streamId, version, reason: 'broken link' });
-      last.set(streamId, { version, hash: record.hash });
-      if (!seen.has(streamId)) seen.set(streamId, new Map());
-      seen.get(streamId)!.set(version, record.hash);
-    } else if (record.kind === 'checkpoint') {
-      checkpoints++;
-      const payload = Buffer.from(canonicalJson(checkpointPayload(record)), 'utf8');
-      if (!verifySignature(null, payload, key, Buffer.from(String(record.signature), 'base64'))) {
-        failures.push({ line, reason: `checkpoint ${record.id}: signature does not verify` });
+  };
+
+  const onEvent = (r: any) => {
+    const bad = badEvent(r);
+    if (bad) return fail(say(`evento mal formado (${bad})`, `malformed event (${bad})`));
+    events++;
+    const { streamId, version } = r;
+    const position = Number(r.position);
+    const fromStart = header?.from === null;
+    if (positions.length > 0 && position <= positions[positions.length - 1]) {
+      fail(say(`fuera del orden global (posición ${position} después de ${positions[positions.length - 1]})`, `out of global order (position ${position} after ${positions[positions.length - 1]})`), streamId, version);
+    } else positions.push(position);
+    if (chainHash(r.prevHash, r) !== r.hash) fail(say('contenido alterado', 'altered content'), streamId, version);
+    const seen = streams.get(streamId);
+    if (!seen) {
+      if (version === 1 && r.prevHash !== GENESIS_HASH_HEX) fail(say('enlace roto', 'broken link'), streamId, version);
+      if (version > 1 && fromStart) {
+        fail(say(`el flujo empieza en la versión ${version}: faltan las versiones 1 a ${version - 1}`, `the stream starts at version ${version}: versions 1 to ${version - 1} are missing`), streamId, version);
+      }
+      const created: StreamSeen = { first: version, last: version, lastHash: r.hash, hashes: [], positions: [] };
+      created.hashes[version] = r.hash;
+      created.positions[version] = position;
+      streams.set(streamId, created);
+      return;
+    }
+    if (version <= seen.last) {
+      return fail(say(`versión ${version} repetida o fuera de orden (ya se leyó la ${seen.last})`, `version ${version} repeated or out of order (version ${seen.last} was already read)`), streamId, version);
+    }
+    if (version > seen.last + 1) {
+      const gap = version - 1 > seen.last + 1 ? `${seen.last + 1}-${version - 1}` : `${seen.last + 1}`;
+      fail(say(`falta la versión ${gap}`, `missing version ${gap}`), streamId, version);
+    } else if (r.prevHash !== seen.lastHash) {
+      fail(say('enlace roto', 'broken link'), streamId, version);
+    }
+    seen.last = version;
+    seen.lastHash = r.hash;
+    seen.hashes[version] = r.hash;
+    seen.positions[version] = position;
+  };
+
+  const onCheckpoint = (r: any) => {
+    const bad = badCheckpoint(r);
+    if (bad) return fail(say(`punto de control mal formado (${bad})`, `malformed checkpoint (${bad})`));
+    checkpoints++;
+    const name = `${say('punto de control', 'checkpoint')} ${r.id}`;
+    if (!signatureHolds(checkpointPayload(r), r.signature, key)) return fail(`${name}: ${say('la firma no verifica', 'signature does not verify')}`);
+    const heads = r.heads as StreamHead[];
+    if (merkleRoot(heads) !== r.merkleRoot) return fail(`${name}: ${say('las cabezas no dan la raíz de Merkle firmada', 'heads do not match the signed Merkle root')}`);
+    const createdAt = Date.parse(r.createdAt);
+    const lastPosition = Number(r.lastPosition);
+    if (heads.length !== r.streams || heads.reduce((sum, h) => sum + h.version, 0) !== r.events) {
+      fail(`${name}: ${say('sus cabezas no suman los flujos y eventos firmados', 'its heads do not add up to the signed streams and events')}`);
+    }
+    if (previousCheckpoint && (createdAt < previousCheckpoint.createdAt || lastPosition < previousCheckpoint.lastPosition || r.events < previousCheckpoint.events)) {
+      fail(`${name}: ${say('anterior al punto de control que lo precede en el archivo', 'earlier than the checkpoint before it in the file')}`);
+    }
+    previousCheckpoint = { createdAt, lastPosition, events: r.events };
+    // Everything it signed is in the file when the export starts at the beginning and ends after it.
+    const whole = header?.from === null && (header.to === null || createdAt <= Date.parse(header.to));
+    const before = failures.length;
+    for (const head of heads) {
+      const seen = streams.get(head.streamId);
+      const hash = seen?.hashes[head.version];
+      if (hash === undefined) {
+        if (whole) fail(`${name}: ${say('falta la versión firmada', 'signed version is missing')}`, head.streamId, head.version);
         continue;
       }
-      const heads = (record.heads ?? []) as StreamHead[];
-      if (merkleRoot(heads) !== record.merkleRoot) failures.push({ line, reason: `checkpoint ${record.id}: heads do not match the signed Merkle root` });
-      for (const head of heads) {
-        const hash = seen.get(head.streamId)?.get(head.version);
-        if (hash !== undefined && hash !== head.hash) failures.push({ line, streamId: head.streamId, version: head.version, reason: `checkpoint ${record.id}: signed a different hash` });
-        if (hash === undefined && (whole || seen.has(head.streamId))) {
-          failures.push({ line, streamId: head.streamId, version: head.version, reason: `checkpoint ${record.id}: signed version is missing` });
-        }
+      if (hash !== head.hash) {
+        fail(`${name}: ${say('firmó otro hash', 'signed a different hash')}`, head.streamId, head.version);
+        continue;
       }
-    } else {
-      failures.push({ line, reason: `unknown record kind ${String(record.kind)}` });
+      if (!whole) continue;
+      const next = seen!.positions[head.version + 1];
+      if (seen!.positions[head.version] > lastPosition || (next !== undefined && next <= lastPosition)) {
+        fail(`${name}: ${say('la posición no concuerda con la firmada', 'positions do not match the signed last position')}`, head.streamId, head.version);
+      }
     }
+    if (!whole) {
+      partlyChecked++;
+      return;
+    }
+    const inFile = countAtOrBelow(positions, lastPosition);
+    if (inFile !== r.events) {
+      fail(
+        `${name}: ${say(`el archivo tiene ${inFile} eventos hasta la posición ${lastPosition} y se firmaron ${r.events}`, `the file holds ${inFile} events up to position ${lastPosition}, ${r.events} were signed`)}`,
+      );
+    }
+    if (failures.length === before) signedEvents = r.events;
+  };
+
+  const onSeal = (r: any) => {
+    sealSeen = true;
+    const bad = badSeal(r);
+    if (bad) return fail(say(`sello mal formado (${bad})`, `malformed seal (${bad})`));
+    const payload = sealPayload(r);
+    if (!signatureHolds(payload, r.signature, key)) return fail(say('la firma del sello no verifica', 'the seal signature does not verify'));
+    if (r.lines !== digest.lines || r.digest !== digest.hex()) {
+      return fail(say(`el sello no corresponde: las ${digest.lines} líneas anteriores no son las ${r.lines} selladas`, `the seal does not match: the ${digest.lines} lines before it are not the ${r.lines} sealed`));
+    }
+    if (!header || header.from !== r.from || header.to !== r.to || header.exportedAt !== r.exportedAt || header.format !== r.format) {
+      return fail(say('la cabecera no es la sellada', 'the header is not the sealed one'));
+    }
+    sealed = true;
+  };
+
+  try {
+    for await (const raw of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
+      line++;
+      const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+      if (text.trim() === '') continue;
+      if (part === 'after seal') {
+        fail(say('hay líneas después del sello', 'there are lines after the seal'));
+        break;
+      }
+      let record: any;
+      try {
+        record = JSON.parse(text);
+      } catch {
+        digest.add(text);
+        fail(say('no es JSON válido', 'not valid JSON'));
+        continue;
+      }
+      if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+        digest.add(text);
+        fail(say('no es un registro (objeto JSON)', 'not a record (JSON object)'));
+        continue;
+      }
+      if (record.kind === 'seal') {
+        guarded(() => onSeal(record));
+        part = 'after seal';
+        continue;
+      }
+      digest.add(text);
+      if (record.kind === 'export') {
+        if (part !== 'header') fail(say('cabecera fuera de la primera línea', 'a header past the first line'));
+        else if (record.format !== EXPORT_FORMAT) fail(say(`formato ${String(record.format)} desconocido (se espera ${EXPORT_FORMAT})`, `unknown format ${String(record.format)} (expected ${EXPORT_FORMAT})`));
+        else {
+          const range = (v: unknown) => (v === null || (typeof v === 'string' && !Number.isNaN(Date.parse(v))) ? v : undefined);
+          const from = range(record.from);
+          const to = range(record.to);
+          if (from === undefined || to === undefined || !isText(record.exportedAt)) fail(say('cabecera mal formada', 'malformed header'));
+          else header = { from: from as string | null, to: to as string | null, format: record.format, exportedAt: record.exportedAt };
+        }
+        part = 'events';
+        continue;
+      }
+      if (part === 'header') {
+        fail(say('la exportación no empieza con su cabecera', 'the export does not start with its header'));
+        part = 'events';
+      }
+      if (record.kind === 'event') {
+        if (part === 'checkpoints') fail(say('evento después de los puntos de control', 'an event after the checkpoints'), record.streamId, record.version);
+        guarded(() => onEvent(record));
+      } else if (record.kind === 'checkpoint') {
+        part = 'checkpoints';
+        guarded(() => onCheckpoint(record));
+      } else {
+        fail(say(`tipo de registro desconocido ${String(record.kind)}`, `unknown record kind ${String(record.kind)}`));
+      }
+    }
+  } catch (error) {
+    fail(say(`no se pudo leer el archivo: ${(error as Error).message}`, `the file could not be read: ${(error as Error).message}`));
   }
-  return { ok: failures.length === 0, events, streams: last.size, checkpoints, failures };
+  if (!sealSeen) {
+    line++;
+    fail(say('sin sello: la exportación está incompleta o fue alterada', 'no seal: the export is cut short or was altered'));
+  }
+  if (header && (header.from !== null || header.to !== null)) {
+    notes.push(
+      say(
+        'exportación parcial: no se comprueba lo que queda fuera de su rango (el enlace del primer evento de cada flujo, los puntos de control posteriores)',
+        'partial export: what lies outside its range cannot be checked (the first event of each stream, later checkpoints)',
+      ),
+    );
+  }
+  if (partlyChecked > 0) notes.push(say(`${partlyChecked} puntos de control solo se compararon con lo que el rango contiene`, `${partlyChecked} checkpoints were only compared with what the range holds`));
+  if (!sealed) {
+    // Nothing below holds without the seal: the failures say why.
+  } else if (checkpoints === 0 && events > 0) {
+    notes.push(
+      say(
+        'ningún punto de control: el sello prueba que el archivo es el exportado, pero nada firmado antes lo compara con la historia de entonces',
+        'no checkpoint: the seal proves the file is the one exported, but nothing signed earlier compares it with the history as it was',
+      ),
+    );
+  } else if (events > signedEvents && header?.from === null) {
+    notes.push(
+      say(
+        `${events - signedEvents} eventos posteriores al último punto de control: los protege el sello de esta exportación, no una firma anterior`,
+        `${events - signedEvents} events after the last checkpoint: this export's seal protects them, no earlier signature does`,
+      ),
+    );
+  }
+  return { ok: failures.length === 0, events, streams: streams.size, checkpoints, sealed, signedEvents, failures, notes };
 }

@@ -1,0 +1,188 @@
+import { INestApplication } from '@nestjs/common';
+import { createHash, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { canonicalJson } from '@govflow/domain';
+import { chainHash } from '@govflow/event-store';
+import { OfflineReport, SIGNING_KEY, SigningKey, sealPayload, verifyExportFile } from '@govflow/audit';
+import { ADMIN_TOKEN, TestTable, bearer, createTable, getText, planBody, readmeVerifyScript, startApi } from '../support/app';
+import { run } from '../support/processes';
+import { ScratchDatabase, scratchDatabase } from '../support/scratch-database';
+
+/**
+ * An auditor's attempts to pass off an altered export, each against the CLI's verifier and the
+ * README's script. An edit to the file breaks its seal; the edits a server with a tampered
+ * database would export, sealed with the real key, must be caught by the checkpoints.
+ */
+describe('audit: an altered export does not verify offline', () => {
+  let app: INestApplication;
+  let http: ReturnType<typeof request>;
+  let t: TestTable;
+  let db: ScratchDatabase;
+  let dir: string;
+  let key: string;
+  let script: string;
+  let lines: string[];
+  let stream: string;
+  let plan: string;
+
+  const exportOf = async (query = '') => (await getText(http, `/v1/audit/export${query}`, t.auditor).expect(200)).body as string;
+
+  beforeAll(async () => {
+    db = await scratchDatabase('govflow_export');
+    app = await startApi({ REDIS_URL: undefined }, db.url);
+    http = request(app.getHttpServer());
+    t = await createTable(app);
+    const drafter = bearer(t.tokens[t.members[0]]);
+    for (let i = 0; i < 2; i++) {
+      plan = (await http.post('/v1/plans').set(drafter).send(planBody(t)).expect(201)).body.id;
+      await http.post(`/v1/plans/${plan}/actions/submit`).set(drafter).expect(200);
+      await http
+        .post(`/v1/plans/${plan}/actions/request-changes`)
+        .set(bearer(t.tokens[t.reviewer]))
+        .send({ rationale: 'Faltan indicadores', observations: [{ text: 'Agregar indicadores', blocking: false }] })
+        .expect(200);
+    }
+    stream = `plan-${plan}`;
+    await http.post('/v1/audit/checkpoints').set(bearer(ADMIN_TOKEN)).expect(201);
+    // one decision after the checkpoint: protected by the seal alone
+    await http.post(`/v1/plans/${plan}/actions/submit`).set(drafter).expect(200);
+    dir = mkdtempSync(join(tmpdir(), 'govflow-export-'));
+    key = join(dir, 'govflow.pem');
+    writeFileSync(key, (await http.get('/v1/audit/public-key').set(bearer(t.auditor)).expect(200)).body.publicKey);
+    script = join(dir, 'verify-export.js');
+    writeFileSync(script, readmeVerifyScript());
+    lines = (await exportOf()).trimEnd().split('\n');
+  });
+  afterAll(async () => {
+    await app.close();
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  let n = 0;
+  /** Writes the lines (a trailing line feed added) and runs both verifiers on them. */
+  const verifyLines = async (content: string[] | string): Promise<{ report: OfflineReport; script: { code: number; stdout: string } }> => {
+    const file = join(dir, `export-${n++}.ndjson`);
+    writeFileSync(file, typeof content === 'string' ? content : `${content.join('\n')}\n`);
+    const report = await verifyExportFile(file, readFileSync(key, 'utf8'));
+    const result = await run(process.execPath, [script, file, key]);
+    return { report, script: { code: result.code, stdout: result.stdout } };
+  };
+  /** Seals the lines again with the server's own key: what a server would export from a database someone rewrote. */
+  const resealed = (content: string[]): string[] => {
+    const body = content.slice(0, -1);
+    const old = JSON.parse(content[content.length - 1]);
+    const digest = createHash('sha256');
+    for (const line of body) digest.update(`${line}\n`);
+    const payload = sealPayload({ ...old, lines: body.length, digest: digest.digest('hex') });
+    const signing = app.get<SigningKey>(SIGNING_KEY);
+    const signature = sign(null, Buffer.from(canonicalJson(payload), 'utf8'), signing.privateKey).toString('base64');
+    return [...body, JSON.stringify({ ...payload, keyId: old.keyId, signature })];
+  };
+  const indexOf = (streamId: string, version: number) => lines.findIndex((l) => l.includes(`"streamId":"${streamId}","version":${version},`));
+  const checkpointAt = () => lines.findIndex((l) => l.startsWith('{"kind":"checkpoint"'));
+  const without = (...at: number[]) => lines.filter((_, i) => !at.includes(i));
+  const reasons = (report: OfflineReport) => report.failures.map((f) => f.reason).join('\n');
+
+  it('verifies the untouched export, and says what only the seal protects', async () => {
+    const { report, script: s } = await verifyLines(lines);
+    expect(report.failures).toEqual([]);
+    expect(report).toMatchObject({ ok: true, sealed: true, checkpoints: 1 });
+    expect(report.signedEvents).toBe(report.events - 1);
+    expect(report.notes.join('\n')).toContain('1 eventos posteriores al último punto de control');
+    expect([s.code, s.stdout.trim()]).toEqual([0, 'intact']);
+    // a byte-order mark or CRLF line ends added on the way change nothing
+    expect((await verifyLines(`\uFEFF${lines.join('\r\n')}\r\n`)).report.ok).toBe(true);
+  });
+
+  it('verifies exports of a range, which hold only part of what the checkpoint signed', async () => {
+    const at = JSON.parse(lines[indexOf(stream, 2)]).recordedAt;
+    for (const query of [`?to=${encodeURIComponent(at)}`, `?from=${encodeURIComponent(at)}`, `?from=${encodeURIComponent(at)}&to=${encodeURIComponent(new Date().toISOString())}`]) {
+      const { report, script: s } = await verifyLines((await exportOf(query)).trimEnd().split('\n'));
+      expect([query, report.failures]).toEqual([query, []]);
+      expect(report.notes.join('\n')).toContain('exportación parcial');
+      expect([query, s.code]).toEqual([query, 0]);
+    }
+  });
+
+  // Edits to the file itself: the seal no longer holds.
+  it.each([
+    ['one byte of a decision after the checkpoint', () => lines.map((l, i) => (i === indexOf(stream, 4) ? l.replace('"version":4', '"version":4 ') : l))],
+    ['the last event cut off', () => without(indexOf(stream, 4))],
+    ['a whole stream removed and the header made a range', () => without(...lines.map((l, i) => (l.includes(`"streamId":"${stream}"`) ? i : -1))).map((l, i) => (i === 0 ? l.replace('"from":null', '"from":"1970-01-01T00:00:00.000Z"') : l))],
+    ['the seal removed', () => lines.slice(0, -1)],
+    ['the checkpoint removed', () => without(checkpointAt())],
+    ['a line after the seal', () => [...lines, lines[1]]],
+  ])('catches %s', async (_what, edit) => {
+    const { report, script: s } = await verifyLines(edit());
+    expect(report.ok).toBe(false);
+    expect(reasons(report)).toMatch(/sello/);
+    expect(s.code).toBe(1);
+  });
+
+  // What a rewritten database would export, sealed by the server itself: the checkpoint catches it.
+  it.each([
+    ['the checkpoint moved above the events', () => [lines[0], lines[checkpointAt()], ...without(0, checkpointAt())], /después de los puntos de control|fuera de la primera/],
+    ['the first events of a stream deleted', () => without(indexOf(stream, 1), indexOf(stream, 2)), /el flujo empieza en la versión 3/],
+    [
+      'a forged stream among the signed events',
+      () => {
+        const forged = JSON.parse(lines[indexOf(stream, 1)]);
+        const position = Number(JSON.parse(lines[indexOf(stream, 1)]).position);
+        // a new stream of one event, its hash recomputed, placed just after a signed event
+        const event = { ...forged, streamId: 'plan-00000000-0000-4000-8000-000000000000', position: String(position) };
+        event.hash = chainHash(event.prevHash, event);
+        const at = indexOf(stream, 1);
+        // positions must rise: the next event takes the forged one's place in the order
+        const shifted = lines.map((l, i) => (i > at && l.startsWith('{"kind":"event"') ? l.replace(/"position":"(\d+)"/, (_m, p) => `"position":"${Number(p) + 1}"`) : l));
+        return [...shifted.slice(0, at + 1), JSON.stringify({ ...event, position: String(position + 1) }), ...shifted.slice(at + 1)];
+      },
+      /eventos hasta la posición|posición no concuerda/,
+    ],
+    ['a duplicated event', () => [...lines.slice(0, indexOf(stream, 3) + 1), lines[indexOf(stream, 3)].replace(/"position":"\d+"/, '"position":"999998"'), ...lines.slice(indexOf(stream, 3) + 1)], /repetida|orden global/],
+    [
+      'two events swapped',
+      () => {
+        const [a, b] = [indexOf(stream, 2), indexOf(stream, 3)];
+        return lines.map((l, i) => (i === a ? lines[b] : i === b ? lines[a] : l));
+      },
+      /orden global|repetida|falta la versión/,
+    ],
+    ['a signed head rewritten', () => lines.map((l, i) => (i === indexOf(stream, 3) ? l.replace('Faltan indicadores', 'Todo en orden') : l)), /contenido alterado/],
+  ])('catches %s, even sealed again with the server key', async (_what, edit, reason) => {
+    const { report, script: s } = await verifyLines(resealed(edit()));
+    expect(report.sealed).toBe(true);
+    expect(report.ok).toBe(false);
+    expect(reasons(report)).toMatch(reason);
+    expect(s.code).toBe(1);
+  });
+
+  it('gives a verdict, never a crash, on records of the wrong shape', async () => {
+    const event = indexOf(stream, 2);
+    for (const broken of [
+      lines.map((l, i) => (i === event ? 'null' : l)),
+      lines.map((l, i) => (i === event ? l.replace(/"prevHash":"[0-9a-f]+",/, '') : l)),
+      lines.map((l, i) => (i === checkpointAt() ? l.replace(/"heads":\[.*\]}$/, '"heads":{}}') : l)),
+      lines.map((l, i) => (i === event ? l.replace(/"data":\{/, '"data":{"n":1e999,') : l)),
+      [],
+      [lines[0]],
+    ]) {
+      const { report } = await verifyLines(broken);
+      expect(report.ok).toBe(false);
+      expect(report.failures.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('fails with the wrong public key', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const other = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const file = join(dir, 'other-key.ndjson');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const report = await verifyExportFile(file, other);
+    expect(report.ok).toBe(false);
+    expect(reasons(report)).toContain('la firma del sello no verifica');
+  });
+});
