@@ -69,6 +69,26 @@ describe('hostile input never produces a 500', () => {
     }
   });
 
+  it('refuses numbers too large for a double (1e999 parses as Infinity) with a 400, on every command', async () => {
+    const token = bearer(t.tokens[t.members[0]]);
+    for (const path of posts()) {
+      // each path as someone allowed on it: the 400 is about the body, not a refusal
+      const caller = path.startsWith('/v1/plans') ? token : bearer(ADMIN_TOKEN);
+      for (const raw of ['{"foo":1e999}', '{"rationale":"x","n":[-1e400]}']) {
+        const res = await http.post(path).set(caller).set('Content-Type', 'application/json').send(raw);
+        expect([path, raw, res.status]).toEqual([path, raw, 400]);
+        expect(res.body.errors).toEqual([{ field: 'body', message: 'Hay un número demasiado grande para representarlo (por ejemplo 1e999).' }]);
+      }
+    }
+    // an unknown plan or action: the body is refused before the plan is looked up, as malformed JSON is
+    for (const path of [`/v1/plans/${randomUUID()}/actions/submit`, `/v1/plans/${planId}/actions/bogus`]) {
+      const res = await http.post(path).set(token).set('Content-Type', 'application/json').send('{"foo":1e999}');
+      expect([path, res.status]).toEqual([path, 400]);
+    }
+    const put = await http.put(`/v1/plans/${planId}`).set(token).set('Content-Type', 'application/json').send('{"title":1e999}');
+    expect(put.status).toBe(400);
+  });
+
   it('answers hostile queries, paths and headers with a 4xx', async () => {
     const token = bearer(t.tokens[t.members[0]]);
     const gets = [
@@ -91,6 +111,16 @@ describe('hostile input never produces a 500', () => {
       '/v1/tasks/%00',
       '/v1/mesas/%E2%82',
       `/v1/plans/${randomUUID()}/state?at=2024-01-01`,
+      // dates PostgreSQL refuses or JavaScript rolls over into another day
+      `/v1/plans/${planId}/state?at=0000-01-01T00:00:00Z`,
+      `/v1/plans/${planId}/state?at=2026-02-30`,
+      `/v1/plans/${planId}/state?at=2026-01-01T24:00:00Z`,
+      `/v1/mesas/${t.mesa}/state?at=0000-01-01T00:00:00Z`,
+      `/v1/mesas/${t.mesa}/state?at=2026-02-30T00:00:00Z`,
+      // cursors crafted by hand: a date or an id PostgreSQL cannot cast
+      ...[['0', randomUUID()], ['2026-02-30T00:00:00Z', randomUUID()], ['2026-01-01T00:00:00\u0000Z', randomUUID()], ['2026-01-01T00:00:00Z', '-'.repeat(36)]].map(
+        (value) => `/v1/plans?cursor=${Buffer.from(JSON.stringify(value)).toString('base64url')}`,
+      ),
     ];
     for (const path of gets) {
       const res = await http.get(path).set(token);
@@ -106,5 +136,10 @@ describe('hostile input never produces a 500', () => {
     expect(longKey.status).toBe(400);
     const weirdAuth = await http.get('/v1/plans').set('Authorization', `Bearer ${'x'.repeat(10_000)}`);
     expect(weirdAuth.status).toBe(401);
+    // an export whose range PostgreSQL would refuse mid-stream, after a 200 had gone out
+    for (const query of ['from=0000-01-01T00:00:00Z', 'to=2026-02-30', 'from=2026-02-01&to=2026-01-01']) {
+      const res = await http.get(`/v1/audit/export?${query}`).set(bearer(t.auditor));
+      expect([query, res.status, res.headers['content-type']]).toEqual([query, 400, expect.stringContaining('application/problem+json')]);
+    }
   });
 });

@@ -148,6 +148,28 @@ describe('notifications without Redis: inbox, signed webhook, e-mail', () => {
     await http.put('/v1/entities/NO-SUCH-ENTITY/channels').set(bearer(ADMIN_TOKEN)).send({ email: 'a@b.example' }).expect(404);
   });
 
+  it('keeps a webhook URL\'s credentials and token out of the history that auditors export', async () => {
+    const entity = t.members[1];
+    const withPassword = await http
+      .put(`/v1/entities/${entity}/channels`)
+      .set(bearer(ADMIN_TOKEN))
+      .send({ webhook: { url: 'https://ops:hunter2@hooks.example.org/govflow', secret: SECRET } })
+      .expect(400);
+    expect(withPassword.body.errors).toEqual([expect.objectContaining({ field: 'webhook.url', message: expect.stringContaining('usuario ni contraseña') })]);
+    await http
+      .put(`/v1/entities/${entity}/channels`)
+      .set(bearer(ADMIN_TOKEN))
+      .send({ webhook: { url: 'https://hooks.example.org/services/T0/B0/tok3n-of-the-receiver?sig=abc', secret: SECRET } })
+      .expect(200);
+    const events = await app
+      .get<Pool>(PG_POOL)
+      .query(`SELECT data FROM events WHERE stream_id = $1 AND type = 'entity.channels-changed' ORDER BY stream_version DESC LIMIT 1`, [`entity-${entity}`]);
+    expect(events.rows[0].data).toMatchObject({ code: entity, webhookOrigin: 'https://hooks.example.org' });
+    const history = JSON.stringify(events.rows);
+    for (const secret of ['hunter2', 'tok3n', 'sig=abc', SECRET]) expect(history).not.toContain(secret);
+    await http.put(`/v1/entities/${entity}/channels`).set(bearer(ADMIN_TOKEN)).send({ webhook: { url: hooks.url, secret: SECRET } }).expect(200);
+  });
+
   it('with GOVFLOW_WEBHOOK_PUBLIC_ONLY, refuses a webhook URL written with an internal address and changes nothing', async () => {
     await http.put(`/v1/entities/${t.members[1]}/channels`).set(bearer(ADMIN_TOKEN)).send({ webhook: { url: hooks.url, secret: SECRET } }).expect(200);
     const guarded = await startApi({ GOVFLOW_WEBHOOK_PUBLIC_ONLY: 'true' });

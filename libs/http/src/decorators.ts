@@ -1,6 +1,6 @@
 import { SetMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ValidateBy, ValidationOptions } from 'class-validator';
-import { Actor, ActorRole, isCalendarDate } from '@govflow/domain';
+import { Actor, ActorRole, isCalendarDate, isInstant } from '@govflow/domain';
 
 export const CODE_PATTERN = /^[A-Z0-9][A-Z0-9_-]{1,39}$/;
 
@@ -29,5 +29,7 @@ export function IsIsoDate(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy({ name: 'isIsoDate', validator: { validate: (v) => typeof v === 'string' && isCalendarDate(v) } }, options);
 }
 
-/** An ISO-8601 date or instant (2024-10-15, 2024-10-15T12:00:00.000Z, with an offset). */
-export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+/** An ISO-8601 date or instant that exists (2024-10-15, 2024-10-15T12:00:00.000Z, with an offset; not 2024-02-30). */
+export function IsInstant(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy({ name: 'isInstant', validator: { validate: (v) => isInstant(v) } }, options);
+}

@@ -9,16 +9,19 @@ const UNSTORABLE = /\u0000|\p{Cs}/u;
 export const MAX_BODY_DEPTH = 32;
 
 /**
- * What the parser accepted but govflow cannot take: nesting beyond MAX_BODY_DEPTH, and NUL
- * or lone surrogates, which are valid JSON but that PostgreSQL's jsonb cannot store.
+ * What the parser accepted but govflow cannot take: nesting beyond MAX_BODY_DEPTH, NUL or lone
+ * surrogates, which are valid JSON but that PostgreSQL's jsonb cannot store, and numbers too
+ * large for a double (1e999 parses as Infinity, which no JSON can carry back out).
  * Iterative, so hostile nesting cannot exhaust the stack.
  */
-export function unacceptableBody(body: unknown): 'too-deep' | 'unstorable' | null {
+export function unacceptableBody(body: unknown): 'too-deep' | 'unstorable' | 'not-finite' | null {
   const stack: [unknown, number][] = [[body, 0]];
   while (stack.length > 0) {
     const [value, depth] = stack.pop()!;
     if (typeof value === 'string') {
       if (UNSTORABLE.test(value)) return 'unstorable';
+    } else if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return 'not-finite';
     } else if (value !== null && typeof value === 'object') {
       if (depth >= MAX_BODY_DEPTH) return 'too-deep';
       for (const [key, child] of Object.entries(value)) {
@@ -57,6 +60,12 @@ export function deferredJsonBody(): RequestHandler {
             'body',
             `El JSON anida más de ${MAX_BODY_DEPTH} niveles.`,
             `The JSON nests deeper than ${MAX_BODY_DEPTH} levels.`,
+          );
+        } else if (problem === 'not-finite') {
+          (req as any).bodyError = ValidationFailed.field(
+            'body',
+            'Hay un número demasiado grande para representarlo (por ejemplo 1e999).',
+            'A number is too large to represent (1e999, for instance).',
           );
         } else if (problem === 'unstorable') {
           (req as any).bodyError = ValidationFailed.field(

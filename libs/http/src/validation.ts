@@ -27,10 +27,15 @@ const TEMPLATES: Record<string, Template> = {
   max: ({ detail }) => ({ es: `Debe ser como máximo ${detail}.`, en: `Must be at most ${detail}.` }),
   isDateString: () => ({ es: 'Debe ser una fecha ISO-8601.', en: 'Must be an ISO-8601 date.' }),
   matches: () => ({ es: 'No tiene el formato esperado (fecha ISO-8601).', en: 'Does not have the expected format (an ISO-8601 date).' }),
+  isInstant: () => ({
+    es: 'Debe ser una fecha u hora ISO-8601 que exista (AAAA-MM-DD o AAAA-MM-DDThh:mm:ssZ).',
+    en: 'Must be an ISO-8601 date or instant that exists (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ).',
+  }),
   isIsoDate: () => ({ es: 'Debe ser una fecha con formato AAAA-MM-DD.', en: 'Must be a date in YYYY-MM-DD form.' }),
   isEmail: () => ({ es: 'Debe ser una dirección de correo válida.', en: 'Must be a valid e-mail address.' }),
   isUrl: () => ({ es: 'Debe ser una URL http(s) válida.', en: 'Must be a valid http(s) URL.' }),
   isUUID: () => ({ es: 'Debe ser un UUID.', en: 'Must be a UUID.' }),
+  isUuid: () => ({ es: 'Debe ser un UUID.', en: 'Must be a UUID.' }),
   isCode: () => ({
     es: 'Debe ser un código de 2 a 40 caracteres: mayúsculas, dígitos, «-» o «_».',
     en: 'Must be a code of 2 to 40 characters: capitals, digits, "-" or "_".',

@@ -72,6 +72,14 @@ export class ChannelsService {
           'The webhook URL must be http(s) and point to an allowed host (GOVFLOW_WEBHOOK_ALLOWED_HOSTS).',
         );
       }
+      // The secret is the signing key, kept apart from the events; a password in the URL would not be.
+      if (parsed.username || parsed.password) {
+        throw ValidationFailed.field(
+          'webhook.url',
+          'La URL del webhook no puede llevar usuario ni contraseña: las entregas se autentican con el secreto de firma.',
+          'The webhook URL cannot carry a user name or password: deliveries are authenticated by the signing secret.',
+        );
+      }
       // An address written in the URL can be judged now; a name only when a delivery resolves it.
       if (this.config.notifications.webhookPublicOnly && isNonPublicAddressUrl(parsed)) {
         throw ValidationFailed.field(
@@ -84,7 +92,8 @@ export class ChannelsService {
     const email = request.email ?? null;
     await this.store.transaction(async (tx) => {
       const [event] = envelope(
-        [{ type: DIRECTORY_EVENTS.entityChannelsChanged, data: { code, email, webhookUrl: webhook?.url ?? null } }],
+        // The history keeps the receiver's origin only: a path or query may carry a token of the receiver's.
+        [{ type: DIRECTORY_EVENTS.entityChannelsChanged, data: { code, email, webhookOrigin: webhook ? new URL(webhook.url).origin : null } }],
         ctx,
       );
       await tx.append({ streamId: stream, streamType: 'entity', expectedVersion: head.rows[0].version, expectedHead: head.rows[0].head, events: [event] });

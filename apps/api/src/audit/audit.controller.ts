@@ -1,21 +1,21 @@
 import { Controller, Get, HttpCode, Logger, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, Matches } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import { ValidationFailed } from '@govflow/domain';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditService, Checkpoint, CheckpointService, ExportService, VerificationReport } from '@govflow/audit';
-import { ISO_INSTANT, RequireRoles } from '@govflow/http';
+import { IsInstant, RequireRoles } from '@govflow/http';
 
 export class ExportRange {
   @ApiPropertyOptional({ example: '2024-10-01', description: 'Events recorded at or after (ISO-8601)' })
   @IsOptional()
-  @Matches(ISO_INSTANT, { message: 'isDateString' })
+  @IsInstant()
   from?: string;
 
   @ApiPropertyOptional({ example: '2024-12-31T23:59:59Z', description: 'Events recorded at or before (ISO-8601)' })
   @IsOptional()
-  @Matches(ISO_INSTANT, { message: 'isDateString' })
+  @IsInstant()
   to?: string;
 }
 
@@ -43,6 +43,9 @@ export class AuditController {
   @ApiOperation({ summary: 'NDJSON: every event with its hashes, then the checkpoints; verifiable offline (govflow verify)' })
   async export(@Query() range: ExportRange, @Res() res: Response): Promise<void> {
     const bounds = { from: instant(range.from, 'from'), to: instant(range.to, 'to') };
+    if (bounds.from && bounds.to && bounds.from > bounds.to) {
+      throw ValidationFailed.field('from', '«from» es posterior a «to»: el rango no contiene nada.', '"from" is after "to": the range holds nothing.');
+    }
     res.status(200).setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
     res.setHeader('Content-Disposition', 'attachment; filename="govflow-export.ndjson"');
     try {

@@ -1,13 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { IsIn, IsOptional, Matches } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { PlanQueries, ProgressService, openDataCsv } from '@govflow/plans';
 import { pointOf } from '../plans/plans.query.dto';
 import { Actor, Mesa } from '@govflow/domain';
 import { CreateMesaRequest, DirectoryCommands, DirectoryService } from '@govflow/directory';
-import { CODE_PATTERN, CurrentActor, ISO_INSTANT, RequireRoles } from '@govflow/http';
+import { CODE_PATTERN, CurrentActor, IsInstant, RequireRoles } from '@govflow/http';
 import { NotFound } from '@govflow/domain';
 import { directoryContext } from '../request-meta';
 
@@ -21,7 +21,7 @@ export class ExportQuery {
 export class MesaStateQuery {
   @ApiPropertyOptional({ example: '2024-10-31T23:59:59Z', description: 'Required: every event recorded at or before' })
   @IsOptional()
-  @Matches(ISO_INSTANT, { message: 'isDateString' })
+  @IsInstant()
   at?: string;
 }
 

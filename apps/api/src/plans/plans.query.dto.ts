@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { PLAN_STATES, ValidationFailed } from '@govflow/domain';
-import { ISO_INSTANT, IsCode } from '@govflow/http';
+import { IsCode, IsInstant } from '@govflow/http';
 
 export class ListPlansQuery {
   @ApiPropertyOptional({ example: 'TRANSFORMACION-DIGITAL' })
@@ -33,7 +33,7 @@ export class ListPlansQuery {
 export class StateQuery {
   @ApiPropertyOptional({ example: '2024-10-15T12:00:00.000Z', description: 'Inclusive: every event recorded at or before' })
   @IsOptional()
-  @Matches(ISO_INSTANT, { message: 'isDateString' })
+  @IsInstant()
   at?: string;
 
   @ApiPropertyOptional({ example: 3 })

@@ -14,6 +14,23 @@ export function isCalendarDate(value: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
+const INSTANT = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?$/;
+
+/**
+ * An ISO-8601 date or instant that exists and that PostgreSQL stores as it reads it: a real
+ * calendar day from year 1 (2024-02-30 and 0000-01-01 are not), hours to 23, minutes and
+ * seconds to 59, an offset up to 14 hours. JavaScript's Date would roll the first over into
+ * March and PostgreSQL refuses the second, so both are caught before either sees them.
+ */
+export function isInstant(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const match = INSTANT.exec(value);
+  if (!match || !isCalendarDate(match[1]) || match[1].startsWith('0000')) return false;
+  const [, , hours = '0', minutes = '0', seconds = '0', offsetHours = '0', offsetMinutes = '0'] = match;
+  if (Number(hours) > 23 || Number(minutes) > 59 || Number(seconds) > 59 || Number(offsetHours) > 14 || Number(offsetMinutes) > 59) return false;
+  return !Number.isNaN(Date.parse(value));
+}
+
 /**
  * Institutions that may lead a commitment or answer for a milestone: the coordinator, the
  * technical reviewer (GAE leads digital-government commitments of its own) and members;

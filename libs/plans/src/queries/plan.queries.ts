@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
-import { Actor, NotFound, PlanState, ValidationFailed, planProgress, taskStreamId } from '@govflow/domain';
+import { Actor, NotFound, PlanState, ValidationFailed, isInstant, planProgress, taskStreamId } from '@govflow/domain';
 import { toTaskView } from '@govflow/tasks';
 import { foldTask, taskNotFound } from '../act-on-task/task-recording';
 import { DirectoryService } from '@govflow/directory';
@@ -39,10 +39,12 @@ export interface HistoryEntry {
 
 const encodeCursor = (createdAt: string, id: string) => Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 function decodeCursor(cursor: string): [string, string] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && !Number.isNaN(Date.parse(value[0])) && /^[0-9a-f-]{36}$/.test(value[1])) {
+    if (Array.isArray(value) && value.length === 2 && isInstant(value[0]) && UUID.test(value[1])) {
       return value as [string, string];
     }
   } catch {
