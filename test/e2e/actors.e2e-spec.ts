@@ -57,4 +57,14 @@ describe('revoking a person’s access', () => {
     }
     await http.get('/v1/entities').set(bearer(person.token)).expect(200);
   });
+
+  it('keeps auditors read-only: an actor cannot be both an auditor and someone who decides', async () => {
+    for (const roles of [['auditor', 'official'], ['admin', 'auditor']]) {
+      const refused = await http.post('/v1/actors').set(admin).send({ name: 'Doble función', entity: t.reviewer, roles }).expect(400);
+      expect(refused.body.errors).toEqual([{ field: 'roles', message: expect.stringContaining('Un auditor solo lee') }]);
+    }
+    const recorded = await app.get<Pool>(PG_POOL).query(`SELECT count(*)::int AS n FROM actors WHERE entity = $1 AND name = 'Doble función'`, [t.reviewer]);
+    expect(recorded.rows[0].n).toBe(0);
+    await http.post('/v1/actors').set(admin).send({ name: 'Solo auditoría', entity: t.reviewer, roles: ['auditor'] }).expect(201);
+  });
 });

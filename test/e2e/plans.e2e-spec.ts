@@ -119,6 +119,8 @@ describe('plans over HTTP: the action-plan@1 workflow', () => {
 
     const atVersion = await http.get(`/v1/plans/${id}/state?version=3`).set(as(t.auditor)).expect(200);
     expect(atVersion.body).toMatchObject({ status: 'draft', version: 3, revision: 1 });
+    const beyond = await http.get(`/v1/plans/${id}/state?version=${items.length + 1}`).set(as(t.auditor)).expect(404);
+    expect(beyond.body.detail).toBe(`El plan ${id} no tiene la versión ${items.length + 1}: va en la ${items.length}.`);
     const atTime = await http.get(`/v1/plans/${id}/state`).query({ at: items[4].at }).set(as(t.auditor)).expect(200);
     expect(atTime.body).toMatchObject({ status: 'endorsement', version: 5 });
     const before = await http.get(`/v1/plans/${id}/state`).query({ at: '2000-01-01T00:00:00Z' }).set(as(t.auditor)).expect(404);
@@ -141,6 +143,7 @@ describe('plans over HTTP: the action-plan@1 workflow', () => {
     const drafter = t.tokens[t.members[0]];
     const stale = await act(id, 'submit', drafter).set('If-Match', '"7"').expect(412);
     expect(stale.body.code).toBe('PRECONDITION_FAILED');
+    expect(stale.body.detail).toBe('El plan está en la versión 1, no en la 7: vuelva a cargarlo antes de decidir.');
     await act(id, 'submit', drafter).set('If-Match', '"1"').expect(200);
     // 403 wins over 412: the wrong institution with a stale version is told it may not act.
     await act(id, 'approve', drafter).set('If-Match', '"1"').expect(403);

@@ -55,6 +55,7 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
     // replayed at a version and at an instant; 404 before it existed
     const atV2 = await http.get(`/v1/tasks/${c1h2}/state?version=2`).set(bearer(t.auditor)).expect(200);
     expect(atV2.body).toMatchObject({ status: 'in_progress', version: 2 });
+    await http.get(`/v1/tasks/${c1h2}/state?version=99`).set(bearer(t.auditor)).expect(404);
     const atDelivery = await http.get(`/v1/tasks/${c1h2}/state`).query({ at: detail.body.history[3].at }).set(bearer(t.auditor)).expect(200);
     expect(atDelivery.body).toMatchObject({ status: 'delivered', version: 4, evidence: [{ title: 'Acta' }] });
     await http.get(`/v1/tasks/${c1h2}/state?at=2000-01-01`).set(bearer(t.auditor)).expect(404);
@@ -101,7 +102,8 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
       expect(now.body.plans[0].taskStates.map((x: { id: string; status: string }) => [x.id, x.status])).toContainEqual([c1h1, 'in_progress']);
       const early = await http.get(`/v1/mesas/${t.mesa}/state?at=2000-01-01`).set(bearer(t.auditor)).expect(200);
       expect(early.body.plans).toEqual([]);
-      await http.get(`/v1/mesas/${t.mesa}/state`).set(bearer(t.auditor)).expect(400);
+      const missing = await http.get(`/v1/mesas/${t.mesa}/state`).set(bearer(t.auditor)).expect(400);
+      expect(missing.body.errors).toEqual([{ field: 'at', message: 'Indique «at»: el instante que quiere ver.' }]);
     } finally {
       t = saved;
     }
@@ -265,7 +267,8 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
   it('honours If-Match and Idempotency-Key, and refuses bad input without changing anything', async () => {
     const { c2h1 } = await implementedPlan();
     const m2 = t.members[1];
-    await act(c2h1, 'start', t.tokens[m2]).set('If-Match', '"5"').expect(412);
+    const stale = await act(c2h1, 'start', t.tokens[m2]).set('If-Match', '"5"').expect(412);
+    expect(stale.body.detail).toMatch(/^La tarea está en la versión \d+, no en la 5: vuelva a cargarla antes de decidir\.$/);
     const first = await act(c2h1, 'start', t.tokens[m2]).set('Idempotency-Key', `start-${c2h1}`).expect(200);
     const retry = await act(c2h1, 'start', t.tokens[m2]).set('Idempotency-Key', `start-${c2h1}`).expect(200);
     expect(retry.body).toEqual(first.body);

@@ -4,7 +4,7 @@ import { loadConfig } from '@govflow/config';
 import { DeliveryService } from '@govflow/notifications';
 import { claimDueOutbox } from '@govflow/notifications/outbox-claim';
 import { ScratchDatabase, scratchDatabase } from '../support/scratch-database';
-import { startWebhookReceiver } from '../support/receivers';
+import { startSmtpServer, startWebhookReceiver } from '../support/receivers';
 
 /**
  * The BullMQ worker ends an attempt once the receiver accepted it and writes the delivered
@@ -36,19 +36,19 @@ describe('delivered records written in the background', () => {
     hooks.received.length = 0;
   });
 
-  /** A pending webhook row, enqueued `enqueuedSecondsAgo` ago; returns its outbox id. */
-  async function pending(enqueuedSecondsAgo = 0): Promise<string> {
+  /** A pending row (a webhook to GAE unless told), enqueued `enqueuedSecondsAgo` ago; returns its outbox id. */
+  async function pending(enqueuedSecondsAgo = 0, entity = 'GAE', channel: 'webhook' | 'email' = 'webhook'): Promise<string> {
     const id = randomUUID();
     const notification = randomUUID();
     await pool.query(
       `INSERT INTO notifications (id, entity, type, event_position, message_es, message_en, subject_es, subject_en, created_at)
-       VALUES ($1, 'GAE', 'plan.submitted', 1, 'Plan enviado', 'Plan submitted', 'Plan enviado', 'Plan submitted', now())`,
-      [notification],
+       VALUES ($1, $2, 'plan.submitted', 1, 'Plan enviado', 'Plan submitted', 'Plan enviado', 'Plan submitted', now())`,
+      [notification, entity],
     );
     await pool.query(
       `INSERT INTO outbox (id, event_position, kind, payload, notification_id, channel, status, enqueued_at)
-       VALUES ($1, 1, 'webhook', '{}', $2, 'webhook', 'pending', now() - $3::int * interval '1 second')`,
-      [id, notification, enqueuedSecondsAgo],
+       VALUES ($1, 1, $4, '{}', $2, $4, 'pending', now() - $3::int * interval '1 second')`,
+      [id, notification, enqueuedSecondsAgo, channel],
     );
     return id;
   }
@@ -109,5 +109,25 @@ describe('delivered records written in the background', () => {
     const id = await pending();
     expect(await delivery.attempt(id)).toBe('delivered');
     expect(await status(id)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('keeps an e-mail pending, without using up an attempt, while there is no SMTP_URL, and sends it once there is', async () => {
+    await pool.query(`INSERT INTO entity_channels (code, email) VALUES ('CGC', 'mesa@cgc.example') ON CONFLICT (code) DO UPDATE SET email = EXCLUDED.email`);
+    const id = await pending(0, 'CGC', 'email');
+    for (let i = 0; i < 3; i++) expect(await delivery.attempt(id)).toBe('waiting');
+    const waiting = (await pool.query(`SELECT status, attempts, last_error, next_attempt_at > now() + interval '4 minutes' AS later FROM outbox WHERE id = $1`, [id])).rows[0];
+    expect(waiting).toEqual({ status: 'pending', attempts: 0, last_error: expect.stringContaining('SMTP_URL'), later: true });
+    expect(await claimDueOutbox(pool, 10, 60_000)).toEqual([]); // not due again before its recheck
+
+    const smtp = await startSmtpServer();
+    const withSmtp = new DeliveryService(pool, loadConfig({ DATABASE_URL: db.url, SMTP_URL: smtp.url }));
+    try {
+      expect(await withSmtp.attempt(id)).toBe('delivered');
+      expect(smtp.mails).toHaveLength(1);
+      expect(await status(id)).toMatchObject({ status: 'delivered', attempts: 1 });
+    } finally {
+      withSmtp.onApplicationShutdown();
+      await smtp.close();
+    }
   });
 });

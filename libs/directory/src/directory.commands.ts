@@ -102,6 +102,14 @@ export class DirectoryCommands {
 
   /** The token is returned once; only its SHA-256 is stored, and never in an event. */
   async createActor(request: CreateActorRequest, ctx: CommandContext, token = `gf_${randomBytes(32).toString('base64url')}`): Promise<Actor & { token: string }> {
+    // Auditors read and never change anything: one person may not both decide and audit the decisions.
+    if (request.roles.includes('auditor') && request.roles.some((role) => role !== 'auditor')) {
+      throw ValidationFailed.field(
+        'roles',
+        'Un auditor solo lee: no puede tener también el rol official ni admin. Cree un actor aparte para cada función.',
+        'An auditor only reads: it cannot also hold the official or admin role. Create a separate actor for each role.',
+      );
+    }
     const known = await this.directory.existingEntities([request.entity]);
     if (!known.has(request.entity)) {
       throw ValidationFailed.field('entity', `No existe la institución ${request.entity}.`, `Institution ${request.entity} does not exist.`);

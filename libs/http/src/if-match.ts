@@ -10,11 +10,15 @@ export function parseIfMatch(header: string | undefined): number | undefined {
   return Number(match[1]);
 }
 
-export function checkIfMatch(expected: number | undefined, current: number): void {
+const NAMES = { plan: { es: 'El plan', en: 'The plan' }, task: { es: 'La tarea', en: 'The task' } } as const;
+
+/** A 412 when the caller decided on a version that is no longer the current one. */
+export function checkIfMatch(expected: number | undefined, current: number, what: keyof typeof NAMES = 'plan'): void {
   if (expected !== undefined && expected !== current) {
+    const name = NAMES[what];
     throw new PreconditionFailed({
-      es: `El plan está en la versión ${current}, no en la ${expected}: vuelva a cargarlo antes de decidir.`,
-      en: `The resource is at version ${current}, not ${expected}: reload it before deciding.`,
+      es: `${name.es} está en la versión ${current}, no en la ${expected}: vuelva a ${what === 'plan' ? 'cargarlo' : 'cargarla'} antes de decidir.`,
+      en: `${name.en} is at version ${current}, not ${expected}: reload it before deciding.`,
     });
   }
 }

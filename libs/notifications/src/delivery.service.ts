@@ -66,7 +66,13 @@ const BATCHING = { windowMs: 1, maxInFlight: 1, slowMs: 50 };
 const LOAD = 'load:';
 const MARK = 'mark:';
 
-export type DeliveryOutcome = 'delivered' | 'retry' | 'dead' | 'skipped';
+export type DeliveryOutcome = 'delivered' | 'retry' | 'dead' | 'skipped' | 'waiting';
+
+/**
+ * How long an e-mail waits, without using up an attempt, while this process has no SMTP_URL:
+ * it goes out within this long of a restart with one.
+ */
+export const NO_SMTP_RECHECK_MS = 5 * 60_000;
 
 /** What the webhook receiver gets: the notification, never a secret. */
 export function webhookBody(p: Parcel) {
@@ -179,6 +185,15 @@ export class DeliveryService implements OnApplicationShutdown {
     return dead ? 'dead' : 'retry';
   }
 
+  /** Puts a notification back, pending, for later, without counting an attempt. */
+  private async wait(outboxId: string, reason: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE outbox SET last_error = $2, next_attempt_at = now() + ($3::int * interval '1 millisecond'), enqueued_at = NULL
+        WHERE id = $1 AND status = 'pending'`,
+      [outboxId, reason, NO_SMTP_RECHECK_MS],
+    );
+  }
+
   /**
    * One attempt, start to end. With `recordInBackground` (the BullMQ worker), it ends once the
    * channel accepted the notification, and the delivered record joins the next batch on its own:
@@ -190,6 +205,10 @@ export class DeliveryService implements OnApplicationShutdown {
   async attempt(outboxId: string, options: { recordInBackground?: boolean } = {}): Promise<DeliveryOutcome> {
     const parcel = await this.load(outboxId);
     if (!parcel || parcel.status !== 'pending') return 'skipped';
+    if (parcel.channel === 'email' && parcel.email && !this.email) {
+      await this.wait(outboxId, 'SMTP_URL is not configured: the e-mail waits, pending, until it is');
+      return 'waiting';
+    }
     try {
       await this.send(parcel);
     } catch (error) {

@@ -8,7 +8,7 @@ import { pointOf } from '../plans/plans.query.dto';
 import { Actor, Mesa } from '@govflow/domain';
 import { CreateMesaRequest, DirectoryCommands, DirectoryService } from '@govflow/directory';
 import { CODE_PATTERN, CurrentActor, IsInstant, RequireRoles } from '@govflow/http';
-import { NotFound } from '@govflow/domain';
+import { NotFound, ValidationFailed } from '@govflow/domain';
 import { directoryContext } from '../request-meta';
 
 export class ExportQuery {
@@ -70,6 +70,7 @@ export class MesasController {
   @ApiOperation({ summary: 'The whole table as it was at an instant: its plans and their tasks, replayed from the events' })
   stateAt(@Param('code') code: string, @Query() query: MesaStateQuery) {
     if (!CODE_PATTERN.test(code)) throw mesaNotFound(code);
+    if (query.at === undefined) throw ValidationFailed.field('at', 'Indique «at»: el instante que quiere ver.', 'Give "at": the instant to look at.');
     return this.plans.mesaStateAt(code, pointOf({ at: query.at }).at!);
   }
 

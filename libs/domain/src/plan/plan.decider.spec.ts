@@ -472,7 +472,7 @@ describe('plan decider (action-plan@1)', () => {
     ])('refuses %s with 403', (_who, actor) => {
       const error = given(history(...inDraft())).when({ action: 'submit' }, ctx(actor)).thenRefused(Forbidden, 'FORBIDDEN');
       expect(error.text.es).toBe(
-        'Solo MINFIN (la institución redactora) o SPP (la institución coordinadora) puede enviar a revisión técnica este plan.',
+        'Solo MINFIN (la institución redactora) o SPP (la institución coordinadora) puede enviar este plan a revisión técnica.',
       );
     });
 
@@ -526,7 +526,7 @@ describe('plan decider (action-plan@1)', () => {
     it('refuses to approve a draft, saying who must submit it first', () => {
       const error = given(history(...inDraft())).when({ action: 'approve' }, ctx(gae)).thenRefused(InvalidTransition, 'INVALID_TRANSITION');
       expect(error.text.es).toBe(
-        'El plan está en borrador: MINFIN (la institución redactora) o SPP (la institución coordinadora) debe enviar a revisión técnica antes de que se pueda aprobar.',
+        'El plan está en borrador: primero MINFIN (la institución redactora) o SPP (la institución coordinadora) debe enviar el plan a revisión técnica; solo entonces se podrá aprobar el plan.',
       );
     });
 
@@ -597,7 +597,8 @@ describe('plan decider (action-plan@1)', () => {
         .when({ action: 'request-changes', rationale, observations }, ctx(gae))
         .thenRefused(ValidationFailed, 'VALIDATION_FAILED');
       expect(fields(error)).toEqual(['rationale']);
-      expect(error.errors[0].message.es).toBe('Para solicitar cambios el plan debe indicar el motivo en «rationale».');
+      expect(error.errors[0].message.es).toBe('Para solicitar cambios al plan debe indicar el motivo en «rationale».');
+      expect(error.errors[0].message.en).toBe('A rationale is required to request changes to the plan.');
     });
 
     it.each([undefined, []])('refuses %p observations with 400 on field "observations"', (none) => {
@@ -744,7 +745,7 @@ describe('plan decider (action-plan@1)', () => {
       const error = given(submittedByGae())
         .when({ action: 'approve' }, ctx(gae, { mesa: reviewerIsMember }))
         .thenRefused(Forbidden, 'FORBIDDEN');
-      expect(error.text.es).toBe('Usted envió la revisión 1; otra persona debe aprobarla (principio de cuatro ojos).');
+      expect(error.text.es).toBe('Usted envió la revisión 1; otra persona debe aprobar la revisión (principio de cuatro ojos).');
     });
 
     it('lets another official of the same institution approve it', () => {
@@ -820,7 +821,7 @@ describe('plan decider (action-plan@1)', () => {
       const error = given(history(...inTechnicalReview())).when({ action: 'endorse' }, ctx(spp)).thenRefused(InvalidTransition, 'INVALID_TRANSITION');
       expect(error.text.es).toContain('GAE');
       expect(error.text.es).toContain('aprobar');
-      expect(error.text.es).toBe('El plan está en revisión técnica: GAE (la institución revisora técnica) debe aprobar antes de que se pueda avalar.');
+      expect(error.text.es).toBe('El plan está en revisión técnica: primero GAE (la institución revisora técnica) debe aprobar el plan; solo entonces se podrá avalar el plan.');
     });
 
     it('refuses to endorse a draft', () => {
@@ -922,7 +923,8 @@ describe('plan decider (action-plan@1)', () => {
       const error = given(history(...inEndorsement()))
         .when({ action: 'record-presentation', presentation: PRESENTATION, taskIds }, ctx(spp))
         .thenRefused(InvalidTransition, 'INVALID_TRANSITION');
-      expect(error.text.es).toBe('El plan está en aval: SPP (la institución coordinadora) debe avalar antes de que se pueda registrar la presentación.');
+      expect(error.text.es).toBe('El plan está en aval: primero SPP (la institución coordinadora) debe avalar el plan; solo entonces se podrá registrar la presentación del plan.');
+      expect(error.text.en).toBe('The plan is in endorsement: first SPP (the coordinating institution) must endorse it; only then can anyone record the presentation of it.');
     });
 
     it('is a programming error (not a domain refusal) to pass the wrong number of task ids', () => {
@@ -1017,6 +1019,7 @@ describe('plan decider (action-plan@1)', () => {
         .when({ action: 'withdraw', rationale: 'Motivo.' }, ctx(spp))
         .thenRefused(InvalidTransition, 'INVALID_TRANSITION');
       expect(error.text.es).toBe(`No se puede retirar un plan en ${label}.`);
+      expect(error.text.en).toBe(`No one can withdraw a plan in ${_status}.`);
     });
 
     it.each([
@@ -1028,6 +1031,7 @@ describe('plan decider (action-plan@1)', () => {
     ])('refuses %s with 403', (_who, actor) => {
       const error = given(history(...inDraft())).when({ action: 'withdraw', rationale: 'Motivo.' }, ctx(actor)).thenRefused(Forbidden, 'FORBIDDEN');
       expect(error.text.es).toBe('Solo SPP (la institución coordinadora) puede retirar este plan.');
+      expect(error.text.en).toBe('Only SPP (the coordinating institution) may withdraw this plan.');
     });
   });
 

@@ -154,8 +154,8 @@ export function checkActionAccess(definition: WorkflowDefinition, state: PlanSta
     const allowed = whoOf(transition, ctx.mesa, state.drafter);
     const label = ACTION_LABELS[action];
     throw new Forbidden({
-      es: `Solo ${allowed.es} puede ${label.es} este plan.`,
-      en: `Only ${allowed.en} may ${label.en} this plan.`,
+      es: `Solo ${allowed.es} puede ${label.es('este plan')}.`,
+      en: `Only ${allowed.en} may ${label.en('this plan')}.`,
     });
   }
   return transition;
@@ -172,8 +172,8 @@ export function authorizeAction(definition: WorkflowDefinition, state: PlanState
     const current = state.revisions.find((r) => r.number === state.revision);
     if (current && current.submittedBy === ctx.actor.id) {
       throw new Forbidden({
-        es: `Usted envió la revisión ${current.number}; otra persona debe ${label.es}la (principio de cuatro ojos).`,
-        en: `You submitted revision ${current.number}; someone else must ${label.en} it (four-eyes principle).`,
+        es: `Usted envió la revisión ${current.number}; otra persona debe ${label.es('la revisión')} (principio de cuatro ojos).`,
+        en: `You submitted revision ${current.number}; someone else must ${label.en('it')} (four-eyes principle).`,
       });
     }
   }
@@ -190,7 +190,7 @@ export function authorizeAction(definition: WorkflowDefinition, state: PlanState
               es: `Hay ${ctx.openTasks} tarea(s) sin terminar: explique en «rationale» por qué se completa el plan.`,
               en: `${ctx.openTasks} task(s) are not done: explain in "rationale" why the plan is being completed.`,
             }
-          : { es: `Para ${label.es} el plan debe indicar el motivo en «rationale».`, en: `A rationale is required to ${label.en} the plan.` },
+          : { es: `Para ${label.es('el plan')} debe indicar el motivo en «rationale».`, en: `A rationale is required to ${label.en('the plan')}.` },
     });
   }
   if (transition.guards.includes('observations-required') && (cmd.observations ?? []).length === 0) {
@@ -245,13 +245,13 @@ function refuseState(definition: WorkflowDefinition, state: PlanState, transitio
     const by = whoOf(pending, ctx.mesa, state.drafter);
     const step = ACTION_LABELS[pending.action];
     throw new InvalidTransition({
-      es: `El plan está en ${here.es}: ${by.es} debe ${step.es} antes de que se pueda ${label.es}.`,
-      en: `The plan is in ${here.en}: ${by.en} must ${step.en} it before it can ${label.en}.`,
+      es: `El plan está en ${here.es}: primero ${by.es} debe ${step.es('el plan')}; solo entonces se podrá ${label.es('el plan')}.`,
+      en: `The plan is in ${here.en}: first ${by.en} must ${step.en('it')}; only then can anyone ${label.en('it')}.`,
     });
   }
   throw new InvalidTransition({
-    es: `No se puede ${label.es} un plan en ${here.es}.`,
-    en: `A plan in ${here.en} cannot ${label.en}.`,
+    es: `No se puede ${label.es('un plan')} en ${here.es}.`,
+    en: `No one can ${label.en('a plan')} in ${here.en}.`,
   });
 }
 

@@ -12,17 +12,26 @@ export const STATE_LABELS: Record<PlanStatus, LocalizedText> = {
   withdrawn: { es: 'retirado', en: 'withdrawn' },
 };
 
-/** Infinitives: "SPP debe <avalar>", "before it can be <endorsed>". */
-export const ACTION_LABELS: Record<Transition['action'], LocalizedText> = {
-  edit: { es: 'editar', en: 'edit' },
-  submit: { es: 'enviar a revisión técnica', en: 'submit for technical review' },
-  approve: { es: 'aprobar', en: 'approve' },
-  'request-changes': { es: 'solicitar cambios', en: 'request changes' },
-  endorse: { es: 'avalar', en: 'endorse' },
-  return: { es: 'devolver', en: 'return' },
-  'record-presentation': { es: 'registrar la presentación', en: 'record the presentation' },
-  complete: { es: 'completar', en: 'complete' },
-  withdraw: { es: 'retirar', en: 'withdraw' },
+/** An action said with its object: "enviar <este plan> a revisión técnica", "request changes to <the plan>". */
+export interface ActionPhrase {
+  es: (plan: string) => string;
+  en: (plan: string) => string;
+}
+
+/** Spanish contracts "a el" and "de el": "solicitar cambios al plan", "la presentación del plan". */
+const contract = (preposition: 'a' | 'de', plan: string) => (plan.startsWith('el ') ? `${preposition === 'a' ? 'al' : 'del'} ${plan.slice(3)}` : `${preposition} ${plan}`);
+
+/** Infinitives with their object: "Solo SPP puede <avalar este plan>", "Only SPP may <endorse this plan>". */
+export const ACTION_LABELS: Record<Transition['action'], ActionPhrase> = {
+  edit: { es: (p) => `editar ${p}`, en: (p) => `edit ${p}` },
+  submit: { es: (p) => `enviar ${p} a revisión técnica`, en: (p) => `submit ${p} for technical review` },
+  approve: { es: (p) => `aprobar ${p}`, en: (p) => `approve ${p}` },
+  'request-changes': { es: (p) => `solicitar cambios ${contract('a', p)}`, en: (p) => `request changes to ${p}` },
+  endorse: { es: (p) => `avalar ${p}`, en: (p) => `endorse ${p}` },
+  return: { es: (p) => `devolver ${p}`, en: (p) => `return ${p}` },
+  'record-presentation': { es: (p) => `registrar la presentación ${contract('de', p)}`, en: (p) => `record the presentation of ${p}` },
+  complete: { es: (p) => `completar ${p}`, en: (p) => `complete ${p}` },
+  withdraw: { es: (p) => `retirar ${p}`, en: (p) => `withdraw ${p}` },
 };
 
 export const ROLE_LABELS: Record<TableRole, LocalizedText> = {

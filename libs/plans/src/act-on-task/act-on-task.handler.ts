@@ -39,7 +39,7 @@ export class ActOnTaskHandler implements ICommandHandler<ActOnTaskCommand> {
       checkTaskAccess(task, action, decision);
       const command = { action, ...plain(validateDto(TaskActionRequest, body ?? {})) };
       checkTaskInput(task, command, decision);
-      checkIfMatch(ifMatch, task.version);
+      checkIfMatch(ifMatch, task.version, 'task');
       const decided = decideTask(task, command, decision);
       const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
       let notified = 0;

@@ -121,6 +121,10 @@ export class PlanQueries {
   async taskStateAt(taskId: string, point: { at?: string; version?: number }) {
     const events = await this.store.readStream(taskStreamId(taskId));
     if (events.length === 0) throw taskNotFound(taskId);
+    const head = events[events.length - 1].version;
+    if (point.version && point.version > head) {
+      throw new NotFound({ es: `La tarea ${taskId} no tiene la versión ${point.version}: va en la ${head}.`, en: `Task ${taskId} has no version ${point.version}: it is at version ${head}.` });
+    }
     const upTo = events.filter((e) => (point.at ? e.recordedAt <= point.at : true) && (point.version ? e.version <= point.version : true));
     const task = foldTask(upTo);
     if (!task) throw new NotFound({ es: `La tarea ${taskId} no existía en ese momento.`, en: `Task ${taskId} did not exist at that point.` });
@@ -149,8 +153,12 @@ export class PlanQueries {
   /** Replayed from the events: every event recorded at or before `at`, or up to `version`. */
   async stateAt(planId: string, point: { at?: string; version?: number }): Promise<PlanView & { asOf: { at?: string; version?: number } }> {
     // An unknown plan is a 404 whatever the point asked for.
-    const exists = await this.pool.query(`SELECT 1 FROM streams WHERE stream_id = $1`, [planStreamId(planId)]);
+    const exists = await this.pool.query(`SELECT version FROM streams WHERE stream_id = $1`, [planStreamId(planId)]);
     if (exists.rowCount === 0) throw planNotFound(planId);
+    const head: number = exists.rows[0].version;
+    if (point.version && point.version > head) {
+      throw new NotFound({ es: `El plan ${planId} no tiene la versión ${point.version}: va en la ${head}.`, en: `Plan ${planId} has no version ${point.version}: it is at version ${head}.` });
+    }
     const state = await this.plans.loadAt(planId, point);
     return { ...toPlanView(state), asOf: point };
   }
