@@ -99,6 +99,12 @@ describe('the HTTP contract: problem+json, order of refusals, directory', () => 
       .send({ code: code('MESA'), name: 'M', coordinator: entity, technicalReviewer: 'NOPE-NOPE', members: [], invited: [entity] });
     expectProblem(badMesa, 400, 'VALIDATION_FAILED');
     expect(badMesa.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['invited[0]', 'technicalReviewer']);
+    const oneInstitution = await http
+      .post('/v1/mesas')
+      .set(bearer(ADMIN_TOKEN))
+      .send({ code: code('MESA'), name: 'M', coordinator: entity, technicalReviewer: entity, members: [] });
+    expectProblem(oneInstitution, 400, 'VALIDATION_FAILED');
+    expect(oneInstitution.body.errors).toEqual([{ field: 'technicalReviewer', message: expect.stringContaining('no puede coordinar la mesa y también hacer su revisión técnica') }]);
 
     const actor = await http.post('/v1/actors').set(bearer(ADMIN_TOKEN)).send({ name: 'Nueva persona', entity, roles: ['official'] }).expect(201);
     expect(actor.body).toMatchObject({ name: 'Nueva persona', entity, roles: ['official'], token: expect.any(String) });

@@ -89,6 +89,16 @@ export class DirectoryCommands {
         });
       }
     });
+    // Two institutions, two stages: the reviewer's approval and the coordinator's endorsement are separate checks.
+    if (mesa.coordinator === mesa.technicalReviewer) {
+      errors.push({
+        field: 'technicalReviewer',
+        message: {
+          es: `${mesa.coordinator} no puede coordinar la mesa y también hacer su revisión técnica: el aval y la revisión son de instituciones distintas.`,
+          en: `${mesa.coordinator} cannot both coordinate the table and be its technical reviewer: review and endorsement belong to different institutions.`,
+        },
+      });
+    }
     if (!latestDefinition(mesa.workflow)) {
       errors.push({ field: 'workflow', message: { es: `No existe el flujo «${mesa.workflow}».`, en: `There is no workflow "${mesa.workflow}".` } });
     }

@@ -55,6 +55,12 @@ const admin: Actor = { id: 'admin-1', name: 'Administrador', entity: null, roles
 const sppAuditor: Actor = { id: 'auditor-spp', name: 'Auditor interno de SPP', entity: 'SPP', roles: ['auditor'] };
 const sppAdmin: Actor = { id: 'admin-spp', name: 'Administrador de SPP', entity: 'SPP', roles: ['admin'] };
 
+/** The 403 an actor is given: officials of another institution hear who may act; admins and auditors, that they do not decide. */
+const onlyFor = (actor: Actor, who: string, act: string) =>
+  actor.roles.includes('official')
+    ? `Solo ${who} puede ${act}.`
+    : `Solo una persona con el rol official de ${who} puede ${act}; esta cuenta (${actor.roles.join(', ')}) no decide en los planes.`;
+
 function content(overrides: Partial<PlanContent> = {}): PlanContent {
   return {
     title: 'Plan de acción de la Mesa de Transformación Digital 2024',
@@ -471,9 +477,7 @@ describe('plan decider (action-plan@1)', () => {
       ['an admin', admin],
     ])('refuses %s with 403', (_who, actor) => {
       const error = given(history(...inDraft())).when({ action: 'submit' }, ctx(actor)).thenRefused(Forbidden, 'FORBIDDEN');
-      expect(error.text.es).toBe(
-        'Solo MINFIN (la institución redactora) o SPP (la institución coordinadora) puede enviar este plan a revisión técnica.',
-      );
+      expect(error.text.es).toBe(onlyFor(actor, 'MINFIN (la institución redactora) o SPP (la institución coordinadora)', 'enviar este plan a revisión técnica'));
     });
 
     it('refuses to submit a plan already in technical review', () => {
@@ -520,7 +524,7 @@ describe('plan decider (action-plan@1)', () => {
       ['an admin', admin],
     ])('refuses %s with 403', (_who, actor) => {
       const error = given(history(...inTechnicalReview())).when({ action: 'approve' }, ctx(actor)).thenRefused(Forbidden, 'FORBIDDEN');
-      expect(error.text.es).toBe('Solo GAE (la institución revisora técnica) puede aprobar este plan.');
+      expect(error.text.es).toBe(onlyFor(actor, 'GAE (la institución revisora técnica)', 'aprobar este plan'));
     });
 
     it('refuses to approve a draft, saying who must submit it first', () => {
@@ -812,9 +816,10 @@ describe('plan decider (action-plan@1)', () => {
       ['an invited institution (PGN)', pgn],
       ['an auditor', auditor],
       ['an admin', admin],
+      ['an admin of SPP itself', sppAdmin],
     ])('refuses %s with 403', (_who, actor) => {
       const error = given(history(...inEndorsement())).when({ action: 'endorse' }, ctx(actor)).thenRefused(Forbidden, 'FORBIDDEN');
-      expect(error.text.es).toBe('Solo SPP (la institución coordinadora) puede avalar este plan.');
+      expect(error.text.es).toBe(onlyFor(actor, 'SPP (la institución coordinadora)', 'avalar este plan'));
     });
 
     it('refuses to endorse during technical review, saying GAE must approve first', () => {
@@ -1030,8 +1035,9 @@ describe('plan decider (action-plan@1)', () => {
       ['an admin', admin],
     ])('refuses %s with 403', (_who, actor) => {
       const error = given(history(...inDraft())).when({ action: 'withdraw', rationale: 'Motivo.' }, ctx(actor)).thenRefused(Forbidden, 'FORBIDDEN');
-      expect(error.text.es).toBe('Solo SPP (la institución coordinadora) puede retirar este plan.');
-      expect(error.text.en).toBe('Only SPP (the coordinating institution) may withdraw this plan.');
+      expect(error.text.es).toBe(onlyFor(actor, 'SPP (la institución coordinadora)', 'retirar este plan'));
+      if (actor.roles.includes('official')) expect(error.text.en).toBe('Only SPP (the coordinating institution) may withdraw this plan.');
+      else expect(error.text.en).toMatch(/^Only a person with the official role of SPP \(the coordinating institution\) may withdraw this plan; this account \((admin|auditor)\) does not decide on plans\.$/);
     });
   });
 

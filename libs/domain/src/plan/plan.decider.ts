@@ -153,6 +153,13 @@ export function checkActionAccess(definition: WorkflowDefinition, state: PlanSta
   if (!transition.who.some((r) => roles.has(r))) {
     const allowed = whoOf(transition, ctx.mesa, state.drafter);
     const label = ACTION_LABELS[action];
+    // An admin or auditor of the right institution is told why: decisions are made by officials.
+    if (!ctx.actor.roles.includes('official')) {
+      throw new Forbidden({
+        es: `Solo una persona con el rol official de ${allowed.es} puede ${label.es('este plan')}; esta cuenta (${ctx.actor.roles.join(', ')}) no decide en los planes.`,
+        en: `Only a person with the official role of ${allowed.en} may ${label.en('this plan')}; this account (${ctx.actor.roles.join(', ')}) does not decide on plans.`,
+      });
+    }
     throw new Forbidden({
       es: `Solo ${allowed.es} puede ${label.es('este plan')}.`,
       en: `Only ${allowed.en} may ${label.en('this plan')}.`,
