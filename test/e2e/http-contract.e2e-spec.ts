@@ -79,6 +79,16 @@ describe('the HTTP contract: problem+json, order of refusals, directory', () => 
     const surrogate = await http.post('/v1/plans').set(bearer(token)).send(planBody(t, { objective: 'a\ud800b' }));
     expectProblem(surrogate, 400, 'VALIDATION_FAILED');
     expectProblem(await http.get('/v1/mesas/%00').set(bearer(token)), 404, 'NOT_FOUND');
+    // endpoints that take no query or no body refuse fields too, as every other one does
+    for (const path of ['/v1/entities?x=1', `/v1/mesas?sort=name`, `/v1/mesas/${t.mesa}?expand=plans`, `/v1/mesas/${t.mesa}/progress?x=1`]) {
+      const unknown = await http.get(path).set(bearer(token));
+      expectProblem(unknown, 400, 'VALIDATION_FAILED');
+      expect(unknown.body.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^El campo «\w+» no está permitido\.$/) })]);
+    }
+    expectProblem(await http.get('/v1/audit/verify?fast=true').set(bearer(t.auditor)), 400, 'VALIDATION_FAILED');
+    expectProblem(await http.post('/v1/audit/checkpoints').set(bearer(ADMIN_TOKEN)).send({ note: 'x' }), 400, 'VALIDATION_FAILED');
+    // 404 before 400: an unknown institution is not found, whatever its body says
+    expectProblem(await http.put('/v1/entities/NOPE-NOPE/channels').set(bearer(ADMIN_TOKEN)).send({ email: 'no es un correo' }), 404, 'NOT_FOUND');
   });
 
   it('lets only admins change the directory, records it, and refuses duplicates', async () => {

@@ -82,10 +82,22 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): FieldErro
   });
 }
 
+/**
+ * For a body or a query string that takes nothing: any field in it is a 400 like any unknown
+ * field elsewhere (`@Body() _body: NoFields`, `@Query() _query: NoFields`).
+ */
+export class NoFields {}
+
 /** Builds the DTO and validates it: unknown fields, wrong types and missing values are a 400. */
 export function validateDto<T extends object>(cls: new () => T, body: unknown): T {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw ValidationFailed.field('body', 'El cuerpo de la solicitud debe ser un objeto JSON.', 'The request body must be a JSON object.');
+  }
+  // class-validator refuses a class without rules as an unknown value; here there is one rule: nothing.
+  if (cls === (NoFields as unknown)) {
+    const fields = Object.keys(body);
+    if (fields.length > 0) throw new ValidationFailed(fields.map((field) => ({ field, message: TEMPLATES.whitelistValidation({ field, detail: '' }) })));
+    return new cls();
   }
   const instance = plainToInstance(cls, body, { enableImplicitConversion: false });
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });

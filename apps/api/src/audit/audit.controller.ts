@@ -1,11 +1,11 @@
-import { Controller, Get, HttpCode, Logger, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Logger, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
 import { ValidationFailed } from '@govflow/domain';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditService, Checkpoint, CheckpointService, ExportService, VerificationReport } from '@govflow/audit';
-import { IsInstant, RequireRoles } from '@govflow/http';
+import { IsInstant, NoFields, RequireRoles } from '@govflow/http';
 
 export class ExportRange {
   @ApiPropertyOptional({ example: '2024-10-01', description: 'Events recorded at or after (ISO-8601)' })
@@ -63,7 +63,7 @@ export class AuditController {
 
   @Get('verify')
   @ApiOperation({ summary: "Recompute every stream's hash chain and check the latest checkpoint's heads are still there" })
-  verify(): Promise<VerificationReport> {
+  verify(@Query() _query: NoFields): Promise<VerificationReport> {
     return this.audit.verify();
   }
 
@@ -71,19 +71,19 @@ export class AuditController {
   @HttpCode(201)
   @RequireRoles('admin')
   @ApiOperation({ summary: 'Sign (Ed25519) a Merkle root over every stream head, with the event count and last position (admin)' })
-  create(): Promise<Checkpoint> {
+  create(@Body() _body: NoFields): Promise<Checkpoint> {
     return this.checkpoints.create();
   }
 
   @Get('checkpoints')
   @ApiOperation({ summary: 'Signed checkpoints, newest first' })
-  async list(): Promise<{ items: Checkpoint[] }> {
+  async list(@Query() _query: NoFields): Promise<{ items: Checkpoint[] }> {
     return { items: await this.checkpoints.list() };
   }
 
   @Get('public-key')
   @ApiOperation({ summary: 'The Ed25519 public key that verifies checkpoint signatures (PEM)' })
-  publicKey() {
+  publicKey(@Query() _query: NoFields) {
     return this.checkpoints.publicKey;
   }
 }

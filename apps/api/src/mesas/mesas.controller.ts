@@ -7,7 +7,7 @@ import { PlanQueries, ProgressService, openDataCsv } from '@govflow/plans';
 import { pointOf } from '../plans/plans.query.dto';
 import { Actor, Mesa } from '@govflow/domain';
 import { CreateMesaRequest, DirectoryCommands, DirectoryService } from '@govflow/directory';
-import { CODE_PATTERN, CurrentActor, IsInstant, RequireRoles } from '@govflow/http';
+import { CODE_PATTERN, CurrentActor, IsInstant, NoFields, RequireRoles } from '@govflow/http';
 import { NotFound, ValidationFailed } from '@govflow/domain';
 import { directoryContext } from '../request-meta';
 
@@ -48,20 +48,20 @@ export class MesasController {
 
   @Get()
   @ApiOperation({ summary: 'List tables' })
-  async list(): Promise<{ items: Mesa[] }> {
+  async list(@Query() _query: NoFields): Promise<{ items: Mesa[] }> {
     return { items: await this.directory.listMesas() };
   }
 
   @Get(':code')
   @ApiOperation({ summary: 'One table' })
-  get(@Param('code') code: string): Promise<Mesa> {
+  get(@Param('code') code: string, @Query() _query: NoFields): Promise<Mesa> {
     if (!CODE_PATTERN.test(code)) throw mesaNotFound(code);
     return this.directory.getMesa(code);
   }
 
   @Get(':code/progress')
   @ApiOperation({ summary: "The table's progress on the OGP/IRM scale, per plan, commitment and milestone, with overdue and blocked counts" })
-  progressOf(@Param('code') code: string) {
+  progressOf(@Param('code') code: string, @Query() _query: NoFields) {
     if (!CODE_PATTERN.test(code)) throw mesaNotFound(code);
     return this.progress.forMesa(code);
   }

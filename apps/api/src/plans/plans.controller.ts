@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Actor } from '@govflow/domain';
-import { CurrentActor, etagOf, parseIfMatch, requireUuid } from '@govflow/http';
+import { CurrentActor, NoFields, etagOf, parseIfMatch, requireUuid } from '@govflow/http';
 import {
   ActOnPlanCommand,
   EditPlanCommand,
@@ -44,7 +44,7 @@ export class PlansController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A plan, with the actions the caller may take now' })
-  async get(@Param('id') id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response): Promise<PlanView> {
+  async get(@Param('id') id: string, @Query() _query: NoFields, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response): Promise<PlanView> {
     const view = await this.queries.get(requireUuid(id, PLAN), actor, new Date());
     res.setHeader('ETag', etagOf(view.version));
     return view;
@@ -88,7 +88,7 @@ export class PlansController {
 
   @Get(':id/history')
   @ApiOperation({ summary: "The plan's events, oldest first: who, institution, why, revision, hashes" })
-  async history(@Param('id') id: string) {
+  async history(@Param('id') id: string, @Query() _query: NoFields) {
     return { items: await this.queries.history(requireUuid(id, PLAN)) };
   }
 

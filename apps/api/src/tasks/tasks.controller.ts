@@ -6,7 +6,7 @@ import type { Request, Response } from 'express';
 import { Actor, TASK_STATES, allowedTaskActions, taskStreamId } from '@govflow/domain';
 import { DirectoryService } from '@govflow/directory';
 import { EventStore } from '@govflow/event-store';
-import { CurrentActor, IsCode, etagOf, parseIfMatch, requireUuid } from '@govflow/http';
+import { CurrentActor, IsCode, NoFields, etagOf, parseIfMatch, requireUuid } from '@govflow/http';
 import { ActOnTaskCommand, PlanQueries, TaskActionRequest, foldTask, taskNotFound } from '@govflow/plans';
 import { StateQuery, pointOf } from '../plans/plans.query.dto';
 import { TaskQueries, TaskView, toTaskView } from '@govflow/tasks';
@@ -62,7 +62,7 @@ export class TasksController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One task, from its events, with its history and the actions the caller may take' })
-  async get(@Param('id') id: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response) {
+  async get(@Param('id') id: string, @Query() _query: NoFields, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Response) {
     const taskId = requireUuid(id, TASK);
     const events = await this.store.readStream(taskStreamId(taskId));
     const task = foldTask(events);
