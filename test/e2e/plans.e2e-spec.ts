@@ -33,6 +33,7 @@ describe('plans over HTTP: the action-plan@1 workflow', () => {
       expect(lost.status).toBe(409);
       // lost the race at COMMIT, or loaded the plan after the winner committed
       expect(['VERSION_CONFLICT', 'INVALID_TRANSITION']).toContain(lost.body.code);
+      if (lost.body.code === 'VERSION_CONFLICT') expect(lost.body.detail).toBe(`Otra persona modificó el plan ${id} al mismo tiempo. Vuelva a cargarlo e intente de nuevo.`);
     }
     const pool = app.get<Pool>(PG_POOL);
     const { rows: events } = await pool.query(`SELECT type FROM events WHERE stream_id = $1 ORDER BY stream_version`, [`plan-${id}`]);

@@ -69,6 +69,17 @@ describe('event store on PostgreSQL', () => {
     await expect(appendOne(streamId, 1, 'ab'.repeat(32))).rejects.toBeInstanceOf(VersionConflict);
   });
 
+  it('names the stream in a conflict as its readers call it, in Spanish and English', async () => {
+    const id = randomUUID();
+    await appendOne(`plan-${id}`, 0);
+    const conflict = await appendOne(`plan-${id}`, 0).catch((error: VersionConflict) => error);
+    expect(conflict).toBeInstanceOf(VersionConflict);
+    expect((conflict as VersionConflict).text).toEqual({
+      es: `Otra persona modificó el plan ${id} al mismo tiempo. Vuelva a cargarlo e intente de nuevo.`,
+      en: `Someone else changed plan ${id} at the same time. Reload it and try again.`,
+    });
+  });
+
   it('leaves no event, projection row or outbox row behind when the transaction fails after writing', async () => {
     const streamId = `test-${randomUUID()}`;
     const planId = randomUUID();

@@ -475,10 +475,22 @@ function literal(text: string): string {
   return text.includes('\\') ? ` E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
 }
 
+/** What a stream is, as its readers call it: "el plan 0b6f…", "la institución GAE"; the id itself when unknown. */
+const STREAM_NAMES: Record<string, { es: string; en: string }> = {
+  plan: { es: 'el plan', en: 'plan' },
+  task: { es: 'la tarea', en: 'task' },
+  entity: { es: 'la institución', en: 'institution' },
+  mesa: { es: 'la mesa', en: 'table' },
+  actor: { es: 'la persona', en: 'person' },
+};
+
 function versionConflict(request: AppendRequest): VersionConflict {
+  const dash = request.streamId.indexOf('-');
+  const name = dash > 0 ? STREAM_NAMES[request.streamId.slice(0, dash)] : undefined;
+  const what = name ? { es: `${name.es} ${request.streamId.slice(dash + 1)}`, en: `${name.en} ${request.streamId.slice(dash + 1)}` } : { es: request.streamId, en: request.streamId };
   return new VersionConflict({
-    es: `Otra persona modificó ${request.streamId} al mismo tiempo. Vuelva a cargarlo e intente de nuevo.`,
-    en: `Someone else changed ${request.streamId} at the same time. Reload it and try again.`,
+    es: `Otra persona modificó ${what.es} al mismo tiempo. Vuelva a cargarlo e intente de nuevo.`,
+    en: `Someone else changed ${what.en} at the same time. Reload it and try again.`,
   });
 }
 
