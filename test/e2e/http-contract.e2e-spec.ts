@@ -87,6 +87,9 @@ describe('the HTTP contract: problem+json, order of refusals, directory', () => 
     }
     expectProblem(await http.get('/v1/audit/verify?fast=true').set(bearer(t.auditor)), 400, 'VALIDATION_FAILED');
     expectProblem(await http.post('/v1/audit/checkpoints').set(bearer(ADMIN_TOKEN)).send({ note: 'x' }), 400, 'VALIDATION_FAILED');
+    const badPercent = await http.get('/v1/plans/%ZZ').set(bearer(token));
+    expectProblem(badPercent, 400, 'VALIDATION_FAILED');
+    expect(badPercent.body.detail).toBe('La ruta tiene un «%» que no forma un carácter válido.');
     // 404 before 400: an unknown institution is not found, whatever its body says
     expectProblem(await http.put('/v1/entities/NOPE-NOPE/channels').set(bearer(ADMIN_TOKEN)).send({ email: 'no es un correo' }), 404, 'NOT_FOUND');
   });

@@ -59,7 +59,9 @@ function fromHttpException(exception: HttpException, language: Language): Proble
   const detail =
     code === 'NOT_FOUND'
       ? { es: 'La ruta solicitada no existe.', en: 'The requested path does not exist.' }
-      : { es: TITLES[code].es, en: exception.message };
+      : /^Failed to decode param/.test(exception.message)
+        ? { es: 'La ruta tiene un «%» que no forma un carácter válido.', en: 'The path holds a "%" that does not make a valid character.' }
+        : { es: TITLES[code].es, en: exception.message };
   return { type: typeOf(code), title: TITLES[code][language], status, detail: detail[language], code };
 }
 

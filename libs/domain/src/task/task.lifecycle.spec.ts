@@ -310,10 +310,10 @@ describe('task lifecycle', () => {
     });
 
     it.each([
-      ['validated', isValidated, 'La tarea está validada: no se puede iniciar. Se puede cuando está asignada o devuelta.'],
-      ['cancelled', isCancelled, 'La tarea está cancelada: no se puede iniciar. Se puede cuando está asignada o devuelta.'],
-      ['in progress', inProgress, 'La tarea está en curso: no se puede iniciar. Se puede cuando está asignada o devuelta.'],
-      ['delivered', isDelivered, 'La tarea está entregada: no se puede iniciar. Se puede cuando está asignada o devuelta.'],
+      ['validated', isValidated, 'La tarea está validada: no se puede iniciarla. Se puede cuando está asignada o devuelta.'],
+      ['cancelled', isCancelled, 'La tarea está cancelada: no se puede iniciarla. Se puede cuando está asignada o devuelta.'],
+      ['in progress', inProgress, 'La tarea está en curso: no se puede iniciarla. Se puede cuando está asignada o devuelta.'],
+      ['delivered', isDelivered, 'La tarea está entregada: no se puede iniciarla. Se puede cuando está asignada o devuelta.'],
     ])('refuses to start a %s task with 409', (_state, history, message) => {
       const error = given(history()).when({ action: 'start' }, ctx(mingob)).thenRefused(InvalidTransition, 'INVALID_TRANSITION');
       expect(error.text.es).toBe(message);
@@ -377,7 +377,11 @@ describe('task lifecycle', () => {
     });
 
     it('refuses progress on an assigned task (start it first) with 409', () => {
-      given(isAssigned()).when(VALID['report-progress'], ctx(mingob)).thenRefused(InvalidTransition, 'INVALID_TRANSITION');
+      const error = given(isAssigned()).when(VALID['report-progress'], ctx(mingob)).thenRefused(InvalidTransition, 'INVALID_TRANSITION');
+      expect(error.text).toEqual({
+        es: 'La tarea está asignada: no se puede informar avance de ella. Se puede cuando está en curso.',
+        en: 'The task is assigned: you cannot report progress on it now. You can when it is in progress.',
+      });
     });
   });
 
@@ -407,7 +411,7 @@ describe('task lifecycle', () => {
 
     it('refuses to deliver an assigned task with 409', () => {
       const error = given(isAssigned()).when(VALID.deliver, ctx(mingob)).thenRefused(InvalidTransition, 'INVALID_TRANSITION');
-      expect(error.text.es).toBe('La tarea está asignada: no se puede entregar. Se puede cuando está en curso.');
+      expect(error.text.es).toBe('La tarea está asignada: no se puede entregarla. Se puede cuando está en curso.');
     });
 
     it('refuses the commitment lead delivering for the responsible', () => {
@@ -507,7 +511,7 @@ describe('task lifecycle', () => {
 
     it('refuses to validate a task in progress with 409', () => {
       const error = given(inProgress()).when({ action: 'validate' }, ctx(minfin)).thenRefused(InvalidTransition, 'INVALID_TRANSITION');
-      expect(error.text.es).toBe('La tarea está en curso: no se puede validar. Se puede cuando está entregada.');
+      expect(error.text.es).toBe('La tarea está en curso: no se puede validarla. Se puede cuando está entregada.');
     });
 
     it('refuses to validate twice with 409', () => {
@@ -612,7 +616,7 @@ describe('task lifecycle', () => {
 
     it('refuses to unblock a task that is not blocked with 409', () => {
       const error = given(inProgress()).when({ action: 'unblock' }, ctx(mingob)).thenRefused(InvalidTransition, 'INVALID_TRANSITION');
-      expect(error.text.es).toBe('La tarea está en curso: no se puede desbloquear. Se puede cuando está bloqueada.');
+      expect(error.text.es).toBe('La tarea está en curso: no se puede desbloquearla. Se puede cuando está bloqueada.');
     });
 
     it('refuses the commitment lead unblocking', () => {
@@ -723,7 +727,7 @@ describe('task lifecycle', () => {
       ['cancelled', isCancelled, 'cancelada'],
     ])('refuses to cancel a %s task with 409', (_state, history, label) => {
       const error = given(history()).when(VALID.cancel, ctx(spp)).thenRefused(InvalidTransition, 'INVALID_TRANSITION');
-      expect(error.text.es).toBe(`La tarea está ${label}: no se puede cancelar. Se puede cuando está asignada o en curso o entregada o devuelta o bloqueada.`);
+      expect(error.text.es).toBe(`La tarea está ${label}: no se puede cancelarla. Se puede cuando está asignada o en curso o entregada o devuelta o bloqueada.`);
     });
   });
 

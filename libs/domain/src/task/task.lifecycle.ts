@@ -19,21 +19,25 @@ interface TaskTransition {
   /** `undefined`: back to where it was blocked from. */
   to?: TaskStatus;
   who: TaskRole[];
-  label: LocalizedText;
+  /** The action with its object: "informar avance de <esta tarea>", "report progress on <this task>"; 'la' is the pronoun ("iniciarla"). */
+  label: { es: (task: string) => string; en: (task: string) => string };
 }
+
+/** A label whose object follows the verb: "iniciar <esta tarea>", "iniciarla", "start <this task>". */
+const verb = (es: string, en: string) => ({ es: (task: string) => (task === 'la' ? `${es}la` : `${es} ${task}`), en: (task: string) => `${en} ${task}` });
 
 /** DESIGN.md's task lifecycle, as data. */
 export const TASK_TRANSITIONS: Record<TaskAction, TaskTransition> = {
-  start: { from: ['assigned', 'returned'], to: 'in_progress', who: ['responsible'], label: { es: 'iniciar', en: 'start' } },
-  'report-progress': { from: ['in_progress'], to: 'in_progress', who: ['responsible'], label: { es: 'informar avance de', en: 'report progress on' } },
-  deliver: { from: ['in_progress'], to: 'delivered', who: ['responsible'], label: { es: 'entregar', en: 'deliver' } },
-  validate: { from: ['delivered'], to: 'validated', who: ['lead', 'coordinator', 'reviewer'], label: { es: 'validar', en: 'validate' } },
-  return: { from: ['delivered'], to: 'returned', who: ['lead', 'coordinator', 'reviewer'], label: { es: 'devolver', en: 'return' } },
-  block: { from: ['assigned', 'in_progress', 'returned'], to: 'blocked', who: ['responsible', 'coordinator'], label: { es: 'bloquear', en: 'block' } },
-  unblock: { from: ['blocked'], who: ['responsible', 'coordinator'], label: { es: 'desbloquear', en: 'unblock' } },
-  reassign: { from: ['assigned', 'in_progress', 'returned', 'blocked'], to: 'assigned', who: ['coordinator'], label: { es: 'reasignar', en: 'reassign' } },
-  reschedule: { from: ['assigned', 'in_progress', 'returned', 'blocked'], who: ['coordinator'], label: { es: 'reprogramar', en: 'reschedule' } },
-  cancel: { from: ['assigned', 'in_progress', 'delivered', 'returned', 'blocked'], to: 'cancelled', who: ['coordinator'], label: { es: 'cancelar', en: 'cancel' } },
+  start: { from: ['assigned', 'returned'], to: 'in_progress', who: ['responsible'], label: verb('iniciar', 'start') },
+  'report-progress': { from: ['in_progress'], to: 'in_progress', who: ['responsible'], label: { es: (task) => `informar avance de ${task === 'la' ? 'ella' : task}`, en: (task) => `report progress on ${task}` } },
+  deliver: { from: ['in_progress'], to: 'delivered', who: ['responsible'], label: verb('entregar', 'deliver') },
+  validate: { from: ['delivered'], to: 'validated', who: ['lead', 'coordinator', 'reviewer'], label: verb('validar', 'validate') },
+  return: { from: ['delivered'], to: 'returned', who: ['lead', 'coordinator', 'reviewer'], label: verb('devolver', 'return') },
+  block: { from: ['assigned', 'in_progress', 'returned'], to: 'blocked', who: ['responsible', 'coordinator'], label: verb('bloquear', 'block') },
+  unblock: { from: ['blocked'], who: ['responsible', 'coordinator'], label: verb('desbloquear', 'unblock') },
+  reassign: { from: ['assigned', 'in_progress', 'returned', 'blocked'], to: 'assigned', who: ['coordinator'], label: verb('reasignar', 'reassign') },
+  reschedule: { from: ['assigned', 'in_progress', 'returned', 'blocked'], who: ['coordinator'], label: verb('reprogramar', 'reschedule') },
+  cancel: { from: ['assigned', 'in_progress', 'delivered', 'returned', 'blocked'], to: 'cancelled', who: ['coordinator'], label: verb('cancelar', 'cancel') },
 };
 
 const STATUS_LABELS: Record<TaskStatus, LocalizedText> = {
@@ -113,7 +117,7 @@ export function checkTaskAccess(task: TaskState, action: TaskAction, ctx: TaskCo
   const roles = taskRoles(task, ctx);
   if (!t.who.some((r) => roles.has(r))) {
     const who = whoText(action, task, ctx.mesa);
-    throw new Forbidden({ es: `Solo ${who.es} puede ${t.label.es} esta tarea.`, en: `Only ${who.en} may ${t.label.en} this task.` });
+    throw new Forbidden({ es: `Solo ${who.es} puede ${t.label.es('esta tarea')}.`, en: `Only ${who.en} may ${t.label.en('this task')}.` });
   }
   if (action === 'validate' && task.status === 'delivered' && task.deliveredBy === ctx.actor.entity) {
     const judges = reviewerStandsIn(task, ctx.mesa) ? [ctx.mesa.technicalReviewer] : [task.leadEntity, ctx.mesa.coordinator];
@@ -141,7 +145,7 @@ export function checkTaskInput(task: TaskState, cmd: TaskActionCommand, ctx: Tas
       break;
     case 'return':
     case 'cancel':
-      if (blank(cmd.rationale)) need('rationale', `Para ${TASK_TRANSITIONS[cmd.action].label.es} la tarea indique el motivo en «rationale».`, `A rationale is required to ${TASK_TRANSITIONS[cmd.action].label.en} the task.`);
+      if (blank(cmd.rationale)) need('rationale', `Para ${TASK_TRANSITIONS[cmd.action].label.es('la tarea')} indique el motivo en «rationale».`, `A rationale is required to ${TASK_TRANSITIONS[cmd.action].label.en('the task')}.`);
       break;
     case 'block':
       if (blank(cmd.reason)) need('reason', 'Indique qué bloquea la tarea en «reason».', 'Say what blocks the task in "reason".');
@@ -177,8 +181,8 @@ export function decideTask(task: TaskState, cmd: TaskActionCommand, ctx: TaskCon
   const t = TASK_TRANSITIONS[cmd.action];
   if (!t.from.includes(task.status)) {
     throw new InvalidTransition({
-      es: `La tarea está ${STATUS_LABELS[task.status].es}: no se puede ${t.label.es}. Se puede cuando está ${t.from.map((s) => STATUS_LABELS[s].es).join(' o ')}.`,
-      en: `The task is ${STATUS_LABELS[task.status].en}: you cannot ${t.label.en} it now. You can when it is ${t.from.map((s) => STATUS_LABELS[s].en).join(' or ')}.`,
+      es: `La tarea está ${STATUS_LABELS[task.status].es}: no se puede ${t.label.es('la')}. Se puede cuando está ${t.from.map((s) => STATUS_LABELS[s].es).join(' o ')}.`,
+      en: `The task is ${STATUS_LABELS[task.status].en}: you cannot ${t.label.en('it')} now. You can when it is ${t.from.map((s) => STATUS_LABELS[s].en).join(' or ')}.`,
     });
   }
   const rationale = blank(cmd.rationale) ? undefined : cmd.rationale!.trim();
