@@ -8,7 +8,7 @@ import { canonicalJson } from '@govflow/domain';
 import { chainHash } from '@govflow/event-store';
 import { OfflineReport, SIGNING_KEY, SigningKey, sealPayload, verifyExportFile } from '@govflow/audit';
 import { ADMIN_TOKEN, TestTable, bearer, createTable, getText, planBody, readmeVerifyScript, startApi } from '../support/app';
-import { run } from '../support/processes';
+import { run, runCli } from '../support/processes';
 import { ScratchDatabase, scratchDatabase } from '../support/scratch-database';
 
 /**
@@ -184,5 +184,27 @@ describe('audit: an altered export does not verify offline', () => {
     const report = await verifyExportFile(file, other);
     expect(report.ok).toBe(false);
     expect(reasons(report)).toContain('la firma del sello no verifica');
+  });
+
+  // Last: it deletes the checkpoints.
+  it('tells an auditor who kept an earlier export that its checkpoints were deleted and the history signed again', async () => {
+    const earlier = join(dir, 'earlier.ndjson');
+    writeFileSync(earlier, `${lines.join('\n')}\n`);
+    // someone with the database drops every checkpoint; the next one is signed over what is left
+    const { Pool } = await import('pg');
+    const pool = new Pool({ connectionString: db.url });
+    try {
+      await pool.query('DELETE FROM checkpoints');
+    } finally {
+      await pool.end();
+    }
+    await http.post('/v1/audit/checkpoints').set(bearer(ADMIN_TOKEN)).expect(201);
+    const later = join(dir, 'later.ndjson');
+    writeFileSync(later, await exportOf());
+    expect((await runCli(['verify', later, '--key', key])).code).toBe(0); // alone, it holds together
+    const compared = await runCli(['verify', later, '--key', key, '--previous', earlier]);
+    expect(compared.code).toBe(1);
+    expect(compared.stdout).toContain('el punto de control 1 de la exportación anterior ya no está o cambió');
+    expect((await runCli(['verify', later, '--key', key, '--previous'])).code).toBe(2);
   });
 });

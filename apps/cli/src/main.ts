@@ -26,8 +26,10 @@ const USAGE = `uso / usage: govflow <comando>
                         el plan tal como estaba en ese momento, desde los eventos / the plan as it was then
   actors create --name <nombre> --entity <CÓDIGO> --roles official[,auditor,admin]
                         crea una persona y muestra su token una sola vez / create a person, show the token once
-  verify <export.ndjson> --key <public-key.pem>
-                        verifica sin base de datos una exportación de auditoría / verify an audit export offline
+  verify <export.ndjson> --key <public-key.pem> [--previous <exportación-anterior.ndjson>]
+                        verifica sin base de datos una exportación de auditoría / verify an audit export offline;
+                        con --previous, exige los puntos de control de una exportación verificada antes /
+                        with --previous, requires the checkpoints of an export verified before
                         (0 íntegra / intact, 1 alterada / tampered, 2 uso / usage)
   help        esta ayuda / this help`;
 
@@ -115,8 +117,9 @@ async function main(argv: string[]): Promise<number> {
       const file = argv[1];
       const keyAt = argv.indexOf('--key');
       const keyFile = keyAt > 0 ? argv[keyAt + 1] : undefined;
-      if (!file || !keyFile || !existsSync(file) || !existsSync(keyFile)) {
-        console.error(`uso / usage: govflow verify <export.ndjson> --key <public-key.pem>`);
+      const previous = option(argv, '--previous');
+      if (!file || !keyFile || !existsSync(file) || !existsSync(keyFile) || (argv.includes('--previous') && (!previous || !existsSync(previous)))) {
+        console.error(`uso / usage: govflow verify <export.ndjson> --key <public-key.pem> [--previous <export.ndjson>]`);
         return 2;
       }
       let publicKey = readFileSync(keyFile, 'utf8');
@@ -128,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
         console.error(`la clave pública no se puede leer / the public key cannot be read (${keyFile}): ${(error as Error).message}`);
         return 2;
       }
-      const report = await verifyExportFile(file, publicKey);
+      const report = await verifyExportFile(file, publicKey, { previous });
       for (const f of report.failures) {
         console.log(`línea ${f.line}${f.streamId ? ` ${f.streamId}` : ''}${f.version !== undefined ? ` v${f.version}` : ''}: ${f.reason}`);
       }

@@ -89,6 +89,21 @@ const signatureHolds = (payload: object, signature: string, key: KeyObject): boo
   }
 };
 
+/** The checkpoints (id and signature) of an export verified before. */
+async function checkpointsOf(file: string): Promise<{ id: string; signature: string }[]> {
+  const found: { id: string; signature: string }[] = [];
+  for await (const text of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
+    if (!text.includes('"kind":"checkpoint"')) continue;
+    try {
+      const record = JSON.parse(text.replace(/^\uFEFF/, ''));
+      if (record?.kind === 'checkpoint' && isText(record.id) && isText(record.signature)) found.push({ id: record.id, signature: record.signature });
+    } catch {
+      // not a checkpoint line after all
+    }
+  }
+  return found;
+}
+
 /** How many of the rising positions are at or below `limit`. */
 function countAtOrBelow(positions: number[], limit: number): number {
   let lo = 0;
@@ -119,8 +134,9 @@ function countAtOrBelow(positions: number[], limit: number): number {
  * Throws only when the key cannot be read. Memory grows with the events (a hash and a position
  * each), not with the size of their content.
  */
-export async function verifyExportFile(file: string, publicKeyPem: string): Promise<OfflineReport> {
+export async function verifyExportFile(file: string, publicKeyPem: string, options: { previous?: string } = {}): Promise<OfflineReport> {
   const key = createPublicKey(publicKeyPem);
+  const signatures = new Map<string, string>(); // checkpoint id -> signature, as this file has them
   const streams = new Map<string, StreamSeen>();
   const positions: number[] = [];
   const failures: OfflineFailure[] = [];
@@ -190,6 +206,7 @@ export async function verifyExportFile(file: string, publicKeyPem: string): Prom
     const bad = badCheckpoint(r);
     if (bad) return fail(say(`punto de control mal formado (${bad})`, `malformed checkpoint (${bad})`));
     checkpoints++;
+    signatures.set(r.id, r.signature);
     const name = `${say('punto de control', 'checkpoint')} ${r.id}`;
     if (!signatureHolds(checkpointPayload(r), r.signature, key)) return fail(`${name}: ${say('la firma no verifica', 'signature does not verify')}`);
     const heads = r.heads as StreamHead[];
@@ -312,6 +329,21 @@ export async function verifyExportFile(file: string, publicKeyPem: string): Prom
   if (!sealSeen) {
     line++;
     fail(say('sin sello: la exportación está incompleta o fue alterada', 'no seal: the export is cut short or was altered'));
+  }
+  // An export verified before: every checkpoint it held must still be here, unchanged. A
+  // database rewritten, its later checkpoints deleted and signed again, shows here.
+  if (options.previous) {
+    for (const earlier of await checkpointsOf(options.previous)) {
+      if (signatures.get(earlier.id) !== earlier.signature) {
+        failures.push({
+          line,
+          reason: say(
+            `el punto de control ${earlier.id} de la exportación anterior ya no está o cambió`,
+            `checkpoint ${earlier.id} of the earlier export is gone or changed`,
+          ),
+        });
+      }
+    }
   }
   if (header && (header.from !== null || header.to !== null)) {
     notes.push(
