@@ -178,29 +178,6 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
     expect(late.body.code).toBe('INVALID_TRANSITION');
   });
 
-  it('cancels the tasks still open when the plan is completed, with the completion\'s rationale, and keeps the validated ones', async () => {
-    const { plan, c1h1, c1h2, c2h1 } = await implementedPlan();
-    const [m1, m2] = t.members;
-    // c1h2 done and validated by its lead; c2h1 in progress; c1h1 never started
-    await act(c1h2, 'start', t.tokens[m2]).expect(200);
-    await act(c1h2, 'deliver', t.tokens[m2], { evidence: [{ title: 'Acta', url: 'https://example.gob.gt/acta.pdf' }] }).expect(200);
-    await act(c1h2, 'validate', t.tokens[m1]).expect(200);
-    const c2h1Owner = (await http.get(`/v1/tasks/${c2h1}`).set(bearer(t.auditor)).expect(200)).body.entity as string;
-    await act(c2h1, 'start', t.tokens[c2h1Owner]).expect(200);
-    const coordinator = bearer(t.tokens[t.coordinator]);
-    await http.post(`/v1/plans/${plan}/actions/complete`).set(coordinator).send({}).expect(400); // open tasks: a rationale is required
-    const rationale = 'El gabinete dio el plan por cumplido con el primer hito';
-    const completed = await http.post(`/v1/plans/${plan}/actions/complete`).set(coordinator).send({ rationale }).expect(200);
-    expect(completed.body.status).toBe('completed');
-    for (const [id, status] of [[c1h1, 'cancelled'], [c2h1, 'cancelled'], [c1h2, 'validated']]) {
-      const task = (await http.get(`/v1/tasks/${id}`).set(bearer(t.auditor)).expect(200)).body;
-      expect([id, task.status]).toEqual([id, status]);
-      if (status === 'cancelled') expect(task.history[task.history.length - 1]).toMatchObject({ type: 'task.cancelled', rationale, entity: t.coordinator });
-    }
-    const late = await act(c1h1, 'start', t.tokens[m1]).expect(409);
-    expect(late.body.code).toBe('INVALID_TRANSITION');
-  });
-
   it('derives progress on the OGP scale and exports it as open data', async () => {
     // a table of its own, so the counts are this test's alone
     const own = await createTable(app);

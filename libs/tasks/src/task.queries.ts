@@ -92,12 +92,6 @@ export class TaskQueries {
     return toTaskView(rows[0].state as TaskState, now);
   }
 
-  /** The ids of a plan's tasks that are neither validated nor cancelled. */
-  async openIds(planId: string): Promise<string[]> {
-    const { rows } = await this.pool.query(`SELECT id FROM tasks WHERE plan_id = $1 AND NOT (status = ANY($2::text[])) ORDER BY id`, [planId, DONE_TASK_STATUSES]);
-    return rows.map((r) => r.id as string);
-  }
-
   /** Tasks of a plan that are neither validated nor cancelled. */
   async countOpen(planId: string): Promise<number> {
     const { rows } = await this.pool.query(`SELECT count(*)::int AS n FROM tasks WHERE plan_id = $1 AND NOT (status = ANY($2::text[]))`, [

@@ -10,7 +10,6 @@ import {
   authorizeAction,
   checkActionAccess,
   decideAction,
-  decideTask,
   evolveTask,
   isPlanAction,
   taskStreamId,
@@ -27,16 +26,12 @@ import { PlanView } from '../plan.view';
 import { appendToPlan } from '../plan.projection';
 import { PlanRepository, definitionOf } from '../plan.repository';
 import { PlanActionRequest } from './plan-action.request.dto';
-import { appendToTask, foldTask, planTaskTimers } from '../act-on-task/task-recording';
+import { planTaskTimers } from '../act-on-task/task-recording';
 import { ActOnPlanCommand } from './act-on-plan.command';
 
 /**
  * load -> who may (403) -> what the request carries (400) -> If-Match (412) -> decide (409)
  * -> one transaction: plan events, task streams, projections, idempotency record.
- *
- * Completing a plan cancels the tasks still open, with the completion's rationale, in the same
- * transaction: nobody goes on working on, or being reminded of, a task of a finished plan (the
- * whole table is told of the completion and its rationale).
  */
 @CommandHandler(ActOnPlanCommand)
 export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
@@ -72,8 +67,6 @@ export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
       checkIfMatch(ifMatch, state.version);
       const events = decideAction(definition, state, command, decision);
       const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
-      // Loaded with their heads: a task changed meanwhile makes the completion a 409 to retry.
-      const stillOpen = action === 'complete' ? await this.openTasks(planId) : [];
 
       let notified = 0;
       const answer = await this.store.transaction(async (tx) => {
@@ -97,32 +90,13 @@ export class ActOnPlanHandler implements ICommandHandler<ActOnPlanCommand> {
           }
         }
         notified = recordNotifications(tx, told).notifications;
-        if (stillOpen.length > 0) {
-          await tx.flush();
-          const causation = { ...ctx, causationId: appended.events[appended.events.length - 1].position };
-          for (const open of stillOpen) {
-            const cancel = decideTask(open.task, { action: 'cancel', rationale: command.rationale }, decision);
-            notified += appendToTask(tx, open, cancel, causation, { plan: after, mesa }).notified;
-          }
-        }
         const answer = { status: 200, body: viewFor(definition, after, actor, mesa, meta.now), etag: etagOf(after.version) };
         record(tx, answer);
         return answer;
       });
       if (notified > 0) this.outbox.written();
-      if (stillOpen.length > 0) this.logger.log({ correlationId: meta.correlationId, planId, cancelled: stillOpen.length }, 'open tasks cancelled with the plan\'s completion');
       this.logger.log({ correlationId: meta.correlationId, commandId: ctx.commandId, planId, action, version: answer.body.version }, 'plan action recorded');
       return answer;
     });
-  }
-
-  private async openTasks(planId: string): Promise<{ task: TaskState; head: string }[]> {
-    const open = [];
-    for (const id of await this.tasks.openIds(planId)) {
-      const events = await this.store.readStream(taskStreamId(id));
-      const task = foldTask(events);
-      if (task) open.push({ task, head: events[events.length - 1].hash });
-    }
-    return open;
   }
 }
