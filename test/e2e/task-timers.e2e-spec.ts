@@ -46,7 +46,7 @@ describe('task timers: reminders, escalation, fired once', () => {
       .send({ presentation: { date: '2000-12-01', forum: 'Gabinete' } })
       .expect(200);
     const items = (await http.get(`/v1/tasks?plan=${plan}`).set(drafter).expect(200)).body.items as { id: string; milestoneRef: string }[];
-    return { h1: items.find((i) => i.milestoneRef === 'H1')!.id, h2: items.find((i) => i.milestoneRef === 'H2')!.id };
+    return { plan, h1: items.find((i) => i.milestoneRef === 'H1')!.id, h2: items.find((i) => i.milestoneRef === 'H2')!.id };
   };
 
   const historyTypes = async (taskId: string) =>
@@ -92,6 +92,14 @@ describe('task timers: reminders, escalation, fired once', () => {
     expect(await historyTypes(h1)).toEqual(['task.assigned', 'task.reminder-sent', 'task.reminder-sent', 'task.escalated']);
     expect(await inboxTypes(t.coordinator, h1)).toEqual(['task.escalated']);
     expect(await historyTypes(h2)).toEqual(['task.assigned', 'task.reminder-sent', 'task.started', 'task.delivered', 'task.validated']);
+  });
+
+  it('reminds and escalates nothing for the tasks of a completed plan', async () => {
+    const { plan, h1 } = await implementedPlan();
+    await http.post(`/v1/plans/${plan}/actions/complete`).set(bearer(t.tokens[t.coordinator])).send({ rationale: 'Plan cerrado por el gabinete' }).expect(200);
+    for (const at of ['2001-03-24T15:00:00Z', '2001-03-31T15:00:00Z', '2001-04-20T15:00:00Z']) await timers.fireDue(new Date(at));
+    expect(await historyTypes(h1)).toEqual(['task.assigned']);
+    expect(await inboxTypes(t.members[0], h1)).toEqual(['task.assigned']);
   });
 
   it('re-plans the timers when the coordinator reschedules the due date', async () => {

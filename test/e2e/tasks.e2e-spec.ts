@@ -178,6 +178,23 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
     expect(late.body.code).toBe('INVALID_TRANSITION');
   });
 
+  it('freezes the tasks of a completed plan where they stand, and counts the undone ones as undone', async () => {
+    const { plan, c1h2 } = await implementedPlan();
+    const [m1, m2] = t.members;
+    await act(c1h2, 'start', t.tokens[m2]).expect(200);
+    const coordinator = bearer(t.tokens[t.coordinator]);
+    await http.post(`/v1/plans/${plan}/actions/complete`).set(coordinator).send({}).expect(400); // open tasks: a rationale is required
+    await http.post(`/v1/plans/${plan}/actions/complete`).set(coordinator).send({ rationale: 'El gabinete cerró el plan' }).expect(200);
+    const frozen = (await http.get(`/v1/tasks/${c1h2}`).set(bearer(t.tokens[m2])).expect(200)).body;
+    expect(frozen).toMatchObject({ status: 'in_progress', allowedActions: [] });
+    const late = await act(c1h2, 'report-progress', t.tokens[m2], { percent: 90, note: 'Casi' }).expect(409);
+    expect(late.body.detail).toBe('El plan de esta tarea está completado: sus tareas ya no cambian.');
+    await act(c1h2, 'cancel', t.tokens[t.coordinator], { rationale: 'Ya no aplica' }).expect(409);
+    // the plan is completed, but its progress says what was done: none of its 3 milestones validated
+    const view = (await http.get(`/v1/plans/${plan}`).set(bearer(t.tokens[m1])).expect(200)).body;
+    expect(view).toMatchObject({ status: 'completed', progress: { level: 'not_started', milestones: 3, validated: 0 } });
+  });
+
   it('derives progress on the OGP scale and exports it as open data', async () => {
     // a table of its own, so the counts are this test's alone
     const own = await createTable(app);

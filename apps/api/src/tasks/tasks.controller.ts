@@ -67,11 +67,11 @@ export class TasksController {
     const events = await this.store.readStream(taskStreamId(taskId));
     const task = foldTask(events);
     if (!task) throw taskNotFound(taskId);
-    const mesa = await this.directory.getMesa(task.mesa);
+    const [mesa, planStatus] = await Promise.all([this.directory.getMesa(task.mesa), this.plans.statusOf(task.planId)]);
     res.setHeader('ETag', etagOf(task.version));
     return {
       ...toTaskView(task),
-      allowedActions: allowedTaskActions(task, { actor, mesa, now: new Date().toISOString() }),
+      allowedActions: allowedTaskActions(task, { actor, mesa, now: new Date().toISOString(), planStatus }),
       history: events.map((e) => ({
         position: e.position,
         version: e.version,

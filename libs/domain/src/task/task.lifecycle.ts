@@ -2,6 +2,8 @@ import { Actor, Mesa } from '../directory/directory.types';
 import { FieldError, Forbidden, InvalidTransition, LocalizedText, NotFound, ValidationFailed } from '../shared/errors';
 import { isCalendarDate, leadingEntities } from '../plan/plan.content';
 import { Evidence, TaskNewEvent, TaskState, TaskStatus } from './task.types';
+import { PlanStatus } from '../workflow/workflow.types';
+import { STATE_LABELS as PLAN_STATE_LABELS } from '../workflow/labels';
 
 export const TASK_ACTIONS = ['start', 'report-progress', 'deliver', 'validate', 'return', 'block', 'unblock', 'reassign', 'reschedule', 'cancel'] as const;
 export type TaskAction = (typeof TASK_ACTIONS)[number];
@@ -54,7 +56,16 @@ export interface TaskContext {
   actor: Actor;
   mesa: Mesa;
   now: string;
+  /** The task's plan's state, when known: the tasks of a completed or withdrawn plan no longer change. */
+  planStatus?: PlanStatus;
 }
+
+/**
+ * A finished plan freezes its tasks where they stand: nobody works on them or is reminded of
+ * them, and progress keeps counting the undone ones as undone (cancelling them would drop them
+ * from the OGP scale). DESIGN.md is silent; this is govflow's choice.
+ */
+export const planIsClosed = (status: PlanStatus | undefined): boolean => status === 'completed' || status === 'withdrawn';
 
 export interface TaskActionCommand {
   action: TaskAction;
@@ -179,6 +190,13 @@ export function decideTask(task: TaskState, cmd: TaskActionCommand, ctx: TaskCon
   checkTaskAccess(task, cmd.action, ctx);
   checkTaskInput(task, cmd, ctx);
   const t = TASK_TRANSITIONS[cmd.action];
+  if (planIsClosed(ctx.planStatus)) {
+    const plan = PLAN_STATE_LABELS[ctx.planStatus!];
+    throw new InvalidTransition({
+      es: `El plan de esta tarea está ${plan.es}: sus tareas ya no cambian.`,
+      en: `This task's plan is ${plan.en}: its tasks no longer change.`,
+    });
+  }
   if (!t.from.includes(task.status)) {
     throw new InvalidTransition({
       es: `La tarea está ${STATUS_LABELS[task.status].es}: no se puede ${t.label.es('la')}. Se puede cuando está ${t.from.map((s) => STATUS_LABELS[s].es).join(' o ')}.`,
@@ -216,6 +234,7 @@ export function decideTask(task: TaskState, cmd: TaskActionCommand, ctx: TaskCon
 
 /** Actions the caller may take now on the task. */
 export function allowedTaskActions(task: TaskState, ctx: TaskContext): TaskAction[] {
+  if (planIsClosed(ctx.planStatus)) return [];
   const roles = taskRoles(task, ctx);
   return TASK_ACTIONS.filter((action) => {
     const t = TASK_TRANSITIONS[action];

@@ -34,8 +34,8 @@ export class ActOnTaskHandler implements ICommandHandler<ActOnTaskCommand> {
       const task = foldTask(events);
       if (!task) throw taskNotFound(taskId);
       if (!isTaskAction(action)) throw new NotFound({ es: `La acción «${action}» no existe para tareas.`, en: `There is no task action "${action}".` });
-      const mesa = await this.directory.getMesa(task.mesa);
-      const decision = { actor, mesa, now: meta.now.toISOString() };
+      const [mesa, { state: plan }] = await Promise.all([this.directory.getMesa(task.mesa), this.plans.load(task.planId)]);
+      const decision = { actor, mesa, now: meta.now.toISOString(), planStatus: plan.status };
       checkTaskAccess(task, action, decision);
       const command = { action, ...plain(validateDto(TaskActionRequest, body ?? {})) };
       checkTaskInput(task, command, decision);
@@ -44,7 +44,6 @@ export class ActOnTaskHandler implements ICommandHandler<ActOnTaskCommand> {
       const ctx = commandContext(meta, meta.idempotencyKey ?? randomUUID());
       let notified = 0;
       const answer = await this.store.transaction(async (tx) => {
-        const { state: plan } = await this.plans.load(task.planId);
         const recorded = appendToTask(tx, { task, head: events[events.length - 1].hash }, decided, ctx, { plan, mesa });
         const after = recorded.after;
         notified = recorded.notified;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Pool } from 'pg';
-import { Actor, NotFound, PlanState, ValidationFailed, isInstant, planProgress, taskStreamId } from '@govflow/domain';
+import { Actor, NotFound, PlanState, PlanStatus, ValidationFailed, isInstant, planProgress, taskStreamId } from '@govflow/domain';
 import { toTaskView } from '@govflow/tasks';
 import { foldTask, taskNotFound } from '../act-on-task/task-recording';
 import { DirectoryService } from '@govflow/directory';
@@ -148,6 +148,12 @@ export class PlanQueries {
       plans.push({ ...toPlanView(state), taskStates: tasks, progress: planProgress(state, tasks, at.slice(0, 10)) });
     }
     return { mesa: mesa.code, name: mesa.name, at, plans };
+  }
+
+  /** The plan's current state name, from its read model (undefined for an unknown plan). */
+  async statusOf(planId: string): Promise<PlanStatus | undefined> {
+    const { rows } = await this.pool.query(`SELECT status FROM plans WHERE id = $1`, [planId]);
+    return rows[0]?.status as PlanStatus | undefined;
   }
 
   /** Replayed from the events: every event recorded at or before `at`, or up to `version`. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Actor, TimerKind, decideTimer, taskStreamId } from '@govflow/domain';
+import { Actor, TimerKind, decideTimer, planIsClosed, taskStreamId } from '@govflow/domain';
 import { DirectoryService } from '@govflow/directory';
 import { EventStore, PeriodicPass } from '@govflow/event-store';
 import { OutboxSignal } from '@govflow/notifications';
@@ -72,7 +72,8 @@ export class TaskTimerScheduler implements OnApplicationBootstrap, OnModuleDestr
           if (decided.length > 0) {
             const ctx = { actor: TIMER_ACTOR, now: now.toISOString(), commandId: randomUUID(), correlationId: `timer:${kind}` };
             const [mesa, { state: plan }] = await Promise.all([this.directory.getMesa(task.mesa), this.plans.load(task.planId)]);
-            notified = appendToTask(tx, { task, head: stream[stream.length - 1].hash }, decided, ctx, { plan, mesa }).notified;
+            // A finished plan's tasks are frozen: no reminder, no escalation.
+            if (!planIsClosed(plan.status)) notified = appendToTask(tx, { task, head: stream[stream.length - 1].hash }, decided, ctx, { plan, mesa }).notified;
           }
         }
         tx.write(`UPDATE task_timers SET fired_at = $3 WHERE task_id = $1 AND kind = $2`, [taskId, kind, now.toISOString()]);
