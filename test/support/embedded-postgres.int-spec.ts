@@ -4,8 +4,8 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../../libs/database/src';
-import { gone, isAlive } from './processes';
+import { runMigrations, startEmbeddedPostgres, type EmbeddedServer } from '../../libs/database/src';
+import { gone, isAlive, runCli } from './processes';
 
 async function query<T extends object>(url: string, sql: string): Promise<T[]> {
   const client = new Client({ connectionString: url });
@@ -78,6 +78,36 @@ describe('startEmbeddedPostgres', () => {
     running = undefined;
     expect(existsSync(pidFile)).toBe(false);
   }, 60_000);
+});
+
+describe('the CLI on the embedded PostgreSQL that npm start keeps', () => {
+  const dataRoot = join(__dirname, '../../.data', `spec-cli-${Date.now()}-${randomBytes(3).toString('hex')}`);
+  const dataDir = join(dataRoot, 'postgres');
+  const env = { DATABASE_URL: '', GOVFLOW_DATA_DIR: dataRoot };
+  let running: EmbeddedServer | undefined;
+
+  afterAll(async () => {
+    await running?.stop().catch(() => undefined);
+    rmSync(dataRoot, { recursive: true, force: true });
+  });
+
+  it('works without DATABASE_URL: shares a running server, or starts one for the command and stops it after', async () => {
+    expect((await runCli(['migrate'], env)).code).toBe(2); // nothing there yet: told to run npm start or set DATABASE_URL
+    running = await startEmbeddedPostgres({ dataDir });
+    await query(running.url, 'CREATE DATABASE govflow');
+    const govflow = running.url.replace(/\/postgres$/, '/govflow');
+    await runMigrations(govflow);
+
+    const shared = await runCli(['migrate'], env);
+    expect([shared.code, shared.stdout.trim()]).toEqual([0, 'sin migraciones pendientes / nothing to migrate']);
+    expect(isAlive(postmasterOf(dataDir))).toBe(true); // left to its owner, this process
+
+    await running.stop();
+    running = undefined;
+    const alone = await runCli(['replay', '00000000-0000-4000-8000-000000000000', '--at', '2030-01-01T00:00:00Z'], env);
+    expect([alone.code, alone.stderr]).toEqual([1, expect.stringContaining('no existía')]);
+    expect(existsSync(join(dataDir, 'postmaster.pid'))).toBe(false); // started for the command, stopped after it
+  }, 120_000);
 });
 
 describe('startEmbeddedPostgres and a terminating signal', () => {

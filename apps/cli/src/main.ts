@@ -1,15 +1,16 @@
 import 'reflect-metadata';
 import { loadConfig } from '@govflow/config';
-import { runMigrations } from '@govflow/database';
+import { runMigrations, startEmbeddedPostgres } from '@govflow/database';
 import { EventStore } from '@govflow/event-store';
 import { rebuildPlanAndTaskProjections } from '@govflow/plans/rebuild/rebuild-projections';
 import { REBUILD_NODE_FLAGS, relaunchWithNodeFlags } from '@govflow/plans/rebuild/rebuild-process';
 import { Pool } from 'pg';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { verifyExportFile } from '@govflow/audit/offline-verifier';
 import { createPublicKey, randomUUID } from 'node:crypto';
 import { BOOTSTRAP_ADMIN, CreateActorRequest, DirectoryCommands, DirectoryService } from '@govflow/directory';
-import { DomainError } from '@govflow/domain';
+import { DomainError, isInstant } from '@govflow/domain';
 import { validateDto } from '@govflow/http';
 import { foldPlanFrom, planStreamId } from '@govflow/plans/plan.repository';
 import { toPlanView } from '@govflow/plans/plan.view';
@@ -38,6 +39,43 @@ function option(argv: string[], name: string): string | undefined {
   return at > 0 ? argv[at + 1] : undefined;
 }
 
+/**
+ * The database the CLI works on: DATABASE_URL, else the embedded PostgreSQL that `npm start`
+ * keeps under GOVFLOW_DATA_DIR (shared with a running API, or started for the command and
+ * stopped after it). Undefined when there is neither.
+ */
+async function database(): Promise<{ url: string; done: () => Promise<void> } | undefined> {
+  const config = loadConfig();
+  if (config.databaseUrl) return { url: config.databaseUrl, done: async () => undefined };
+  const dataDir = join(config.dataDir, 'postgres');
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) return undefined;
+  const server = await startEmbeddedPostgres({ dataDir });
+  const url = new URL(server.url);
+  url.pathname = '/govflow';
+  // A server an API still uses is left to it; one this command started or took over is stopped.
+  const shared = server.reused && !server.adopted;
+  return { url: url.toString(), done: () => (shared ? Promise.resolve() : server.stop()) };
+}
+
+const NO_DATABASE = [
+  'no hay base de datos: defina DATABASE_URL, o ejecute `npm start` una vez para crear el PostgreSQL embebido',
+  'no database: set DATABASE_URL, or run `npm start` once to create the embedded PostgreSQL',
+].join('\n');
+
+/** Runs `work` on the CLI's database (see database()); 2 with a message when there is none. */
+async function withDatabase(work: (url: string) => Promise<number>): Promise<number> {
+  const db = await database();
+  if (!db) {
+    console.error(NO_DATABASE);
+    return 2;
+  }
+  try {
+    return await work(db.url);
+  } finally {
+    await db.done();
+  }
+}
+
 async function withStore(databaseUrl: string, work: (store: EventStore, pool: Pool) => Promise<number>): Promise<number> {
   const pool = new Pool({ connectionString: databaseUrl, max: 2 });
   try {
@@ -50,68 +88,57 @@ async function withStore(databaseUrl: string, work: (store: EventStore, pool: Po
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
   switch (command) {
-    case 'migrate': {
-      const config = loadConfig();
-      if (!config.databaseUrl) {
-        console.error('DATABASE_URL no está definido: `npm start` aplica las migraciones al PostgreSQL embebido por sí solo.');
-        console.error('DATABASE_URL is not set: `npm start` migrates the embedded PostgreSQL by itself.');
-        return 2;
-      }
-      const applied = await runMigrations(config.databaseUrl);
-      console.log(applied.length ? `migraciones aplicadas: ${applied.join(', ')}` : 'sin migraciones pendientes / nothing to migrate');
-      return 0;
-    }
+    case 'migrate':
+      return withDatabase(async (url) => {
+        const applied = await runMigrations(url);
+        console.log(applied.length ? `migraciones aplicadas: ${applied.join(', ')}` : 'sin migraciones pendientes / nothing to migrate');
+        return 0;
+      });
     case 'rebuild-projections': {
       const relaunched = await relaunchWithNodeFlags(REBUILD_NODE_FLAGS);
       if (relaunched !== undefined) return relaunched;
-      const config = loadConfig();
-      if (!config.databaseUrl) {
-        console.error('DATABASE_URL no está definido / is not set');
-        return 2;
-      }
-      const pool = new Pool({ connectionString: config.databaseUrl, max: 2 });
-      try {
-        const rebuilt = await rebuildPlanAndTaskProjections(new EventStore(pool));
-        console.log(`reconstruidos / rebuilt: ${rebuilt.plans} planes, ${rebuilt.tasks} tareas`);
-      } finally {
-        await pool.end();
-      }
-      return 0;
+      return withDatabase((url) =>
+        withStore(url, async (store) => {
+          const rebuilt = await rebuildPlanAndTaskProjections(store);
+          console.log(`reconstruidos / rebuilt: ${rebuilt.plans} planes, ${rebuilt.tasks} tareas`);
+          return 0;
+        }),
+      );
     }
     case 'replay': {
       const planId = argv[1];
       const at = option(argv, '--at');
-      const databaseUrl = loadConfig().databaseUrl;
-      if (!planId || !at || Number.isNaN(Date.parse(at)) || !databaseUrl) {
-        console.error('uso / usage: govflow replay <plan-id> --at <ISO-8601>   (DATABASE_URL definido / set)');
+      if (!planId || !at || !isInstant(at)) {
+        console.error('uso / usage: govflow replay <plan-id> --at <ISO-8601>');
         return 2;
       }
-      return withStore(databaseUrl, async (store) => {
-        const state = foldPlanFrom(null, await store.readStream(planStreamId(planId), { until: new Date(at).toISOString() }));
-        if (!state) {
-          console.error(`el plan ${planId} no existía en ${at} / did not exist then`);
-          return 1;
-        }
-        console.log(JSON.stringify(toPlanView(state), null, 2));
-        return 0;
-      });
+      return withDatabase((url) =>
+        withStore(url, async (store) => {
+          const state = foldPlanFrom(null, await store.readStream(planStreamId(planId), { until: new Date(at).toISOString() }));
+          if (!state) {
+            console.error(`el plan ${planId} no existía en ${at} / did not exist then`);
+            return 1;
+          }
+          console.log(JSON.stringify(toPlanView(state), null, 2));
+          return 0;
+        }),
+      );
     }
     case 'actors': {
-      const databaseUrl = loadConfig().databaseUrl;
       const roles = option(argv, '--roles')?.split(',');
-      if (argv[1] !== 'create' || !databaseUrl) {
-        console.error('uso / usage: govflow actors create --name <nombre> --entity <CÓDIGO> --roles official[,auditor,admin]   (DATABASE_URL)');
+      if (argv[1] !== 'create') {
+        console.error('uso / usage: govflow actors create --name <nombre> --entity <CÓDIGO> --roles official[,auditor,admin]');
         return 2;
       }
       const request = validateDto(CreateActorRequest, { name: option(argv, '--name'), entity: option(argv, '--entity'), roles });
-      return withStore(databaseUrl, async (store, pool) => {
+      return withDatabase((url) => withStore(url, async (store, pool) => {
         const commands = new DirectoryCommands(store, new DirectoryService(pool));
         const ctx = { actor: BOOTSTRAP_ADMIN, now: new Date().toISOString(), commandId: randomUUID(), correlationId: 'cli' };
         const actor = await commands.createActor(request, ctx);
         console.log(`actor ${actor.id} (${actor.name}, ${actor.entity}, ${actor.roles.join(',')})`);
         console.log(`token (se muestra una sola vez / shown once): ${actor.token}`);
         return 0;
-      });
+      }));
     }
     case 'verify': {
       const file = argv[1];

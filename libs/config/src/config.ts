@@ -99,7 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GovflowConfig 
   const dataDirRaw = env.GOVFLOW_DATA_DIR || '.data';
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
-    host: env.HOST || '0.0.0.0',
+    // The demo's tokens are public (printed, in the README): by default it answers this machine only.
+    host: env.HOST || (seedRaw === 'demo' ? '127.0.0.1' : '0.0.0.0'),
     databaseUrl,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(process.cwd(), dataDirRaw),
