@@ -74,12 +74,12 @@ describe('audit: hash-chain verification', () => {
       writeFileSync(key, (await http.get('/v1/audit/public-key').set(bearer(t.auditor)).expect(200)).body.publicKey);
       const script = join(dir, 'verify-export.js');
       writeFileSync(script, readmeVerifyScript());
-      expect(readFileSync(script, 'utf8').trim().split('\n').length).toBeLessThanOrEqual(50);
+      expect(readFileSync(script, 'utf8').trim().split('\n').length).toBeLessThanOrEqual(55);
       const cli = runCli;
 
       const intactCli = await cli(['verify', file, '--key', key]);
       expect(intactCli.code).toBe(0);
-      expect(intactCli.stdout).toMatch(/íntegra \/ intact: \d+ eventos, \d+ flujos, 1 puntos de control, \d+ eventos bajo firma, sello válido, 0 fallas/);
+      expect(intactCli.stdout).toMatch(/íntegra \/ intact: \d+ eventos, \d+ flujos, 1 punto de control, \d+ bajo firma, sello válido, 0 fallas/);
       const intactScript = await run(process.execPath, [script, file, key]);
       expect([intactScript.code, intactScript.stdout.trim()]).toEqual([0, 'intact']);
 
@@ -202,7 +202,11 @@ describe('audit: hash-chain verification', () => {
     // the heads a forger would want signed: the truncated stream's new head in place of the signed one
     const heads = (latest.heads as { streamId: string; version: number; hash: string }[]).filter((h) => h.version !== 4);
     await pool.query(`UPDATE checkpoints SET heads = $2, streams = $3 WHERE id = $1`, [latest.id, JSON.stringify(heads), heads.length]);
+    // and an older one, whose signature no longer holds: every checkpoint is checked, not only the latest
+    const first = (await pool.query(`SELECT id FROM checkpoints ORDER BY id LIMIT 1`)).rows[0];
+    await pool.query(`UPDATE checkpoints SET signature = reverse(signature) WHERE id = $1`, [first.id]);
     const res = await http.get('/v1/audit/verify').set(bearer(t.auditor)).expect(200);
     expect(res.body.failures).toContainEqual(expect.objectContaining({ streamId: `checkpoint-${latest.id}`, reason: 'checkpoint not authentic' }));
+    expect(res.body.failures).toContainEqual(expect.objectContaining({ streamId: `checkpoint-${first.id}`, reason: 'checkpoint not authentic' }));
   });
 });

@@ -5,7 +5,7 @@ import { EventStore } from '@govflow/event-store';
 import { rebuildPlanAndTaskProjections } from '@govflow/plans/rebuild/rebuild-projections';
 import { REBUILD_NODE_FLAGS, relaunchWithNodeFlags } from '@govflow/plans/rebuild/rebuild-process';
 import { Pool } from 'pg';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyExportFile } from '@govflow/audit/offline-verifier';
 import { createPublicKey, randomUUID } from 'node:crypto';
@@ -33,6 +33,8 @@ const USAGE = `uso / usage: govflow <comando>
                         with --previous, requires the checkpoints of an export verified before
                         (0 íntegra / intact, 1 alterada / tampered, 2 uso / usage)
   help        esta ayuda / this help`;
+
+const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 function option(argv: string[], name: string): string | undefined {
   const at = argv.indexOf(name);
@@ -145,7 +147,8 @@ async function main(argv: string[]): Promise<number> {
       const keyAt = argv.indexOf('--key');
       const keyFile = keyAt > 0 ? argv[keyAt + 1] : undefined;
       const previous = option(argv, '--previous');
-      if (!file || !keyFile || !existsSync(file) || !existsSync(keyFile) || (argv.includes('--previous') && (!previous || !existsSync(previous)))) {
+      const isFile = (path: string | undefined): path is string => !!path && existsSync(path) && statSync(path).isFile();
+      if (!isFile(file) || !isFile(keyFile) || (argv.includes('--previous') && !isFile(previous))) {
         console.error(`uso / usage: govflow verify <export.ndjson> --key <public-key.pem> [--previous <export.ndjson>]`);
         return 2;
       }
@@ -164,7 +167,7 @@ async function main(argv: string[]): Promise<number> {
       }
       for (const note of report.notes) console.log(`nota / note: ${note}`);
       console.log(
-        `${report.ok ? 'íntegra / intact' : 'ALTERADA / TAMPERED'}: ${report.events} eventos, ${report.streams} flujos, ${report.checkpoints} puntos de control, ${report.signedEvents} eventos bajo firma, ${report.sealed ? 'sello válido' : 'SIN SELLO VÁLIDO'}, ${report.failures.length} fallas`,
+        `${report.ok ? 'íntegra / intact' : 'ALTERADA / TAMPERED'}: ${count(report.events, 'evento', 'eventos')}, ${count(report.streams, 'flujo', 'flujos')}, ${count(report.checkpoints, 'punto de control', 'puntos de control')}, ${report.signedEvents} bajo firma, ${report.sealed ? 'sello válido' : 'SIN SELLO VÁLIDO'}, ${count(report.failures.length, 'falla', 'fallas')}`,
       );
       return report.ok ? 0 : 1;
     }

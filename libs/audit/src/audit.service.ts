@@ -52,17 +52,22 @@ export class AuditService {
     const streamRows = await client.query(`SELECT stream_id, version, encode(head_hash, 'hex') AS hash FROM streams`);
     for (const r of streamRows.rows) heads.set(r.stream_id, { version: r.version, hash: r.hash });
     // What the latest checkpoint signed must still be there: a deleted tail or stream shows.
-    const latest = (await client.query(`SELECT * FROM checkpoints ORDER BY id DESC LIMIT 1`)).rows[0];
+    // Every checkpoint must hold up, as the offline verifier checks them all: its signature, its
+    // Merkle root, and its place after the one before. Only then are the latest one's heads believed.
+    const all = (await client.query(`SELECT * FROM checkpoints ORDER BY id`)).rows;
     const failures: VerificationFailure[] = [];
-    const authentic = !latest || this.authentic(latest);
-    if (!authentic) {
-      failures.push({
-        streamId: `checkpoint-${latest.id}`,
-        version: 0,
-        reason: 'checkpoint not authentic',
-        detail: `checkpoint ${latest.id} does not verify with this server's public key (its signature or its heads were changed)`,
-      });
-    }
+    let authentic = true;
+    all.forEach((row, i) => {
+      const before = all[i - 1];
+      const detail = !this.authentic(row)
+        ? `checkpoint ${row.id} does not verify with this server's public key (its signature or its heads were changed)`
+        : before && (row.created_at < before.created_at || Number(row.events) < Number(before.events))
+          ? `checkpoint ${row.id} is earlier than checkpoint ${before.id}, which comes before it`
+          : undefined;
+      if (detail) failures.push({ streamId: `checkpoint-${row.id}`, version: 0, reason: 'checkpoint not authentic', detail });
+      authentic = !detail;
+    });
+    const latest = all[all.length - 1];
     const signed = new Map<string, StreamHead>((authentic ? ((latest?.heads ?? []) as StreamHead[]) : []).map((h) => [h.streamId, h]));
     const seen = new Set<string>();
     const checkSigned = (streamId: string, events: StoredEvent[]) => {

@@ -8,6 +8,9 @@ import { Checkpoint, CheckpointPayload, SIGNING_KEY, toCheckpoint } from './chec
 import { StreamHead, merkleRoot } from './merkle';
 import { SigningKey } from './signing-key';
 
+/** An arbitrary constant, apart from the scheduler's: the advisory lock held while one checkpoint is signed. */
+const SIGNING_LOCK = 7_470_124;
+
 /**
  * Signs, with Ed25519, a Merkle root over every stream head plus the count of events and the
  * last position. Only a history that verifies is signed: every chain recomputed and the latest
@@ -27,10 +30,18 @@ export class CheckpointService {
     return { algorithm: 'Ed25519', keyId: this.key.keyId, publicKey: this.key.publicKeyPem };
   }
 
-  async create(now = new Date()): Promise<Checkpoint> {
+  async create(): Promise<Checkpoint> {
     const client = await this.pool.connect();
+    let locked = false;
+    let broken = false;
     try {
+      // One signer at a time, each reading after the last one committed, with the database's
+      // clock: ids, times and totals rise together whichever process signs (an admin's request
+      // and the hourly pass could overlap, and servers' clocks differ).
+      await client.query('SELECT pg_advisory_lock($1)', [SIGNING_LOCK]);
+      locked = true;
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      const now: Date = (await client.query(`SELECT clock_timestamp() AS now`)).rows[0].now;
       const verified = await this.audit.verifyIn(client);
       if (!verified.ok) {
         const first = verified.failures[0];
@@ -62,7 +73,9 @@ export class CheckpointService {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      if (locked) await client.query('SELECT pg_advisory_unlock($1)', [SIGNING_LOCK]).catch(() => (broken = true));
+      // A connection that could not give the lock back is closed, which gives it back.
+      client.release(broken);
     }
   }
 

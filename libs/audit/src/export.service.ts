@@ -56,9 +56,9 @@ export class ExportService {
     } finally {
       client.release();
     }
-    const seal: SealPayload = sealPayload({ ...header, kind: 'seal', lines: digest.lines, digest: digest.hex() });
+    const seal: SealPayload = sealPayload({ ...header, kind: 'seal', lines: digest.lines, digest: digest.hex(), keyId: this.key.keyId });
     const signature = sign(null, Buffer.from(canonicalJson(seal), 'utf8'), this.key.privateKey).toString('base64');
-    yield `${JSON.stringify({ ...seal, keyId: this.key.keyId, signature })}\n`;
+    yield `${JSON.stringify({ ...seal, signature })}\n`;
   }
 
   private async *snapshotRecords(client: PoolClient, range: { from?: string; to?: string }): AsyncGenerator<object> {

@@ -1,4 +1,4 @@
-import { KeyObject, createPublicKey, verify as verifySignature } from 'node:crypto';
+import { KeyObject, createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { canonicalJson } from '@govflow/domain';
@@ -21,8 +21,10 @@ export interface OfflineReport {
   checkpoints: number;
   /** The seal verified: the file is, line for line, what the server exported. */
   sealed: boolean;
-  /** Events at or before the last checkpoint checked against the whole file (0 when none could be). */
+  /** Events under the last checkpoint checked against the whole file (0 when none could be). */
   signedEvents: number;
+  /** The export covers the whole history (no from, no to). */
+  whole: boolean;
   failures: OfflineFailure[];
   /** What the file cannot prove (a partial export, events after the last checkpoint), in Spanish / English. */
   notes: string[];
@@ -89,32 +91,14 @@ const signatureHolds = (payload: object, signature: string, key: KeyObject): boo
   }
 };
 
-/** The checkpoints (id and signature) of an export verified before. */
-async function checkpointsOf(file: string): Promise<{ id: string; signature: string }[]> {
-  const found: { id: string; signature: string }[] = [];
-  for await (const text of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
-    if (!text.includes('"kind":"checkpoint"')) continue;
-    try {
-      const record = JSON.parse(text.replace(/^\uFEFF/, ''));
-      if (record?.kind === 'checkpoint' && isText(record.id) && isText(record.signature)) found.push({ id: record.id, signature: record.signature });
-    } catch {
-      // not a checkpoint line after all
-    }
-  }
-  return found;
+/** What an export held, kept to compare a later one with it (verify --previous). */
+interface Kept {
+  events: Map<string, Map<number, { hash: string; position: number }>>;
+  checkpoints: Map<string, string>;
 }
 
-/** How many of the rising positions are at or below `limit`. */
-function countAtOrBelow(positions: number[], limit: number): number {
-  let lo = 0;
-  let hi = positions.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (positions[mid] <= limit) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+/** Short id of a public key: the first 16 hex characters of the SHA-256 of its SPKI DER (as the server's keyId). */
+const keyIdOf = (key: KeyObject): string => createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
 
 /**
  * Verifies an audit export with nothing but the file and the public key.
@@ -123,22 +107,27 @@ function countAtOrBelow(positions: number[], limit: number): number {
  *   checkpoints, then the seal, last. Nothing may move across those parts.
  * - Every event's hash recomputed from its content, and each linked to the one before in its
  *   stream; an export from the beginning of the history must start every stream at version 1.
- * - Every checkpoint: its signature, its Merkle root recomputed from the heads it lists, and,
- *   when the export holds everything it signed, the file against it: each signed head present
- *   with the signed hash at a position no later than the checkpoint's, and exactly as many
- *   events at or before that position as it signed (so nothing was added among them either).
- * - The seal: its signature, and the SHA-256 and count of every line before it, so that any
- *   line changed, dropped, added or moved after the export shows, including the events after
+ * - Every checkpoint: its signature, its Merkle root recomputed from the heads it lists, the
+ *   order of the checkpoints, and, when the export holds everything it signed, each signed head
+ *   present with the signed hash (the chains then vouch for every version before it). Events no
+ *   checkpoint covers (recorded after the last one, or committed after it was signed although
+ *   their position is lower: positions are taken before commit) are counted in a note. The
+ *   global order (positions) is not signed.
+ * - The seal: its signature and key, and the SHA-256 and count of every line before it, so that
+ *   any line changed, dropped, added or moved after the export shows, including the events after
  *   the last checkpoint and the header's range.
+ * - With `previous`, an export verified before (sealed by the same key): every event it held is
+ *   here with the same hash and position, and every checkpoint with the same signature.
  *
  * Throws only when the key cannot be read. Memory grows with the events (a hash and a position
  * each), not with the size of their content.
  */
-export async function verifyExportFile(file: string, publicKeyPem: string, options: { previous?: string } = {}): Promise<OfflineReport> {
+export async function verifyExportFile(file: string, publicKeyPem: string, options: { previous?: string } = {}, kept?: Kept): Promise<OfflineReport> {
   const key = createPublicKey(publicKeyPem);
+  const ownKeyId = keyIdOf(key);
   const signatures = new Map<string, string>(); // checkpoint id -> signature, as this file has them
   const streams = new Map<string, StreamSeen>();
-  const positions: number[] = [];
+  let lastPosition = 0;
   const failures: OfflineFailure[] = [];
   const notes: string[] = [];
   const digest = new ExportDigest();
@@ -171,15 +160,20 @@ export async function verifyExportFile(file: string, publicKeyPem: string, optio
     const { streamId, version } = r;
     const position = Number(r.position);
     const fromStart = header?.from === null;
-    if (positions.length > 0 && position <= positions[positions.length - 1]) {
-      fail(say(`fuera del orden global (posición ${position} después de ${positions[positions.length - 1]})`, `out of global order (position ${position} after ${positions[positions.length - 1]})`), streamId, version);
-    } else positions.push(position);
+    if (position <= lastPosition) {
+      fail(say(`fuera del orden global (posición ${position} después de ${lastPosition})`, `out of global order (position ${position} after ${lastPosition})`), streamId, version);
+    } else lastPosition = position;
+    if (kept) {
+      if (!kept.events.has(streamId)) kept.events.set(streamId, new Map());
+      kept.events.get(streamId)!.set(version, { hash: r.hash, position });
+    }
     if (chainHash(r.prevHash, r) !== r.hash) fail(say('contenido alterado', 'altered content'), streamId, version);
     const seen = streams.get(streamId);
     if (!seen) {
       if (version === 1 && r.prevHash !== GENESIS_HASH_HEX) fail(say('enlace roto', 'broken link'), streamId, version);
       if (version > 1 && fromStart) {
-        fail(say(`el flujo empieza en la versión ${version}: faltan las versiones 1 a ${version - 1}`, `the stream starts at version ${version}: versions 1 to ${version - 1} are missing`), streamId, version);
+        const missing = version === 2 ? { es: 'falta la versión 1', en: 'version 1 is missing' } : { es: `faltan las versiones 1 a ${version - 1}`, en: `versions 1 to ${version - 1} are missing` };
+        fail(say(`el flujo empieza en la versión ${version}: ${missing.es}`, `the stream starts at version ${version}: ${missing.en}`), streamId, version);
       }
       const created: StreamSeen = { first: version, last: version, lastHash: r.hash, hashes: [], positions: [] };
       created.hashes[version] = r.hash;
@@ -207,19 +201,20 @@ export async function verifyExportFile(file: string, publicKeyPem: string, optio
     if (bad) return fail(say(`punto de control mal formado (${bad})`, `malformed checkpoint (${bad})`));
     checkpoints++;
     signatures.set(r.id, r.signature);
+    kept?.checkpoints.set(r.id, r.signature);
     const name = `${say('punto de control', 'checkpoint')} ${r.id}`;
     if (!signatureHolds(checkpointPayload(r), r.signature, key)) return fail(`${name}: ${say('la firma no verifica', 'signature does not verify')}`);
     const heads = r.heads as StreamHead[];
     if (merkleRoot(heads) !== r.merkleRoot) return fail(`${name}: ${say('las cabezas no dan la raíz de Merkle firmada', 'heads do not match the signed Merkle root')}`);
     const createdAt = Date.parse(r.createdAt);
-    const lastPosition = Number(r.lastPosition);
+    const signedPosition = Number(r.lastPosition);
     if (heads.length !== r.streams || heads.reduce((sum, h) => sum + h.version, 0) !== r.events) {
       fail(`${name}: ${say('sus cabezas no suman los flujos y eventos firmados', 'its heads do not add up to the signed streams and events')}`);
     }
-    if (previousCheckpoint && (createdAt < previousCheckpoint.createdAt || lastPosition < previousCheckpoint.lastPosition || r.events < previousCheckpoint.events)) {
+    if (previousCheckpoint && (createdAt < previousCheckpoint.createdAt || signedPosition < previousCheckpoint.lastPosition || r.events < previousCheckpoint.events)) {
       fail(`${name}: ${say('anterior al punto de control que lo precede en el archivo', 'earlier than the checkpoint before it in the file')}`);
     }
-    previousCheckpoint = { createdAt, lastPosition, events: r.events };
+    previousCheckpoint = { createdAt, lastPosition: signedPosition, events: r.events };
     // Everything it signed is in the file when the export starts at the beginning and ends after it.
     const whole = header?.from === null && (header.to === null || createdAt <= Date.parse(header.to));
     const before = failures.length;
@@ -234,21 +229,10 @@ export async function verifyExportFile(file: string, publicKeyPem: string, optio
         fail(`${name}: ${say('firmó otro hash', 'signed a different hash')}`, head.streamId, head.version);
         continue;
       }
-      if (!whole) continue;
-      const next = seen!.positions[head.version + 1];
-      if (seen!.positions[head.version] > lastPosition || (next !== undefined && next <= lastPosition)) {
-        fail(`${name}: ${say('la posición no concuerda con la firmada', 'positions do not match the signed last position')}`, head.streamId, head.version);
-      }
     }
     if (!whole) {
       partlyChecked++;
       return;
-    }
-    const inFile = countAtOrBelow(positions, lastPosition);
-    if (inFile !== r.events) {
-      fail(
-        `${name}: ${say(`el archivo tiene ${inFile} eventos hasta la posición ${lastPosition} y se firmaron ${r.events}`, `the file holds ${inFile} events up to position ${lastPosition}, ${r.events} were signed`)}`,
-      );
     }
     if (failures.length === before) signedEvents = r.events;
   };
@@ -258,6 +242,11 @@ export async function verifyExportFile(file: string, publicKeyPem: string, optio
     const bad = badSeal(r);
     if (bad) return fail(say(`sello mal formado (${bad})`, `malformed seal (${bad})`));
     const payload = sealPayload(r);
+    const extra = Object.keys(r).filter((k) => k !== 'signature' && !(k in payload));
+    if (extra.length > 0) return fail(say(`el sello tiene campos que no firmó (${extra.join(', ')})`, `the seal carries fields it did not sign (${extra.join(', ')})`));
+    if (r.keyId !== ownKeyId) {
+      return fail(say(`la exportación la selló otra clave (${String(r.keyId)}), no la indicada (${ownKeyId})`, `the export was sealed by another key (${String(r.keyId)}), not the one given (${ownKeyId})`));
+    }
     if (!signatureHolds(payload, r.signature, key)) return fail(say('la firma del sello no verifica', 'the seal signature does not verify'));
     if (r.lines !== digest.lines || r.digest !== digest.hex()) {
       return fail(say(`el sello no corresponde: las ${digest.lines} líneas anteriores no son las ${r.lines} selladas`, `the seal does not match: the ${digest.lines} lines before it are not the ${r.lines} sealed`));
@@ -333,16 +322,28 @@ export async function verifyExportFile(file: string, publicKeyPem: string, optio
   // An export verified before: every checkpoint it held must still be here, unchanged. A
   // database rewritten, its later checkpoints deleted and signed again, shows here.
   if (options.previous) {
-    for (const earlier of await checkpointsOf(options.previous)) {
-      if (signatures.get(earlier.id) !== earlier.signature) {
-        failures.push({
-          line,
-          reason: say(
-            `el punto de control ${earlier.id} de la exportación anterior ya no está o cambió`,
-            `checkpoint ${earlier.id} of the earlier export is gone or changed`,
-          ),
-        });
+    const keptBefore: Kept = { events: new Map(), checkpoints: new Map() };
+    const earlier = await verifyExportFile(options.previous, publicKeyPem, {}, keptBefore);
+    const whole = header?.from === null && header.to === null;
+    if (!earlier.ok || !earlier.sealed) {
+      failures.push({ line, reason: say(`la exportación anterior no verifica (${earlier.failures.length} fallas): no sirve de referencia`, `the earlier export does not verify (${earlier.failures.length} failures): it cannot serve as a reference`) });
+    } else if (!earlier.whole || !whole) {
+      failures.push({ line, reason: say('--previous compara dos exportaciones completas (sin from ni to)', '--previous compares two whole exports (no from, no to)') });
+    } else {
+      let compared = 0;
+      const differ = (reason: string, streamId?: string, version?: number) => failures.push({ line, streamId, version, reason });
+      for (const [streamId, versions] of keptBefore.events) {
+        const seen = streams.get(streamId);
+        for (const [version, before] of versions) {
+          compared++;
+          if (seen?.hashes[version] !== before.hash) differ(say('la exportación anterior tenía este evento y aquí falta o cambió', 'the earlier export held this event; here it is gone or changed'), streamId, version);
+          else if (seen.positions[version] !== before.position) differ(say(`cambió de lugar en el orden global (posición ${before.position} antes, ${seen.positions[version]} ahora)`, `it moved in the global order (position ${before.position} before, ${seen.positions[version]} now)`), streamId, version);
+        }
       }
+      for (const [id, signature] of keptBefore.checkpoints) {
+        if (signatures.get(id) !== signature) differ(say(`el punto de control ${id} de la exportación anterior ya no está o cambió`, `checkpoint ${id} of the earlier export is gone or changed`));
+      }
+      notes.push(say(`comparada con la exportación anterior: ${compared} eventos y ${keptBefore.checkpoints.size} puntos de control`, `compared with the earlier export: ${compared} events and ${keptBefore.checkpoints.size} checkpoints`));
     }
   }
   if (header && (header.from !== null || header.to !== null)) {
@@ -363,13 +364,13 @@ export async function verifyExportFile(file: string, publicKeyPem: string, optio
         'no checkpoint: the seal proves the file is the one exported, but nothing signed earlier compares it with the history as it was',
       ),
     );
-  } else if (events > signedEvents && header?.from === null) {
+  } else if (events > signedEvents && header?.from === null && header.to === null) {
     notes.push(
       say(
-        `${events - signedEvents} eventos posteriores al último punto de control: los protege el sello de esta exportación, no una firma anterior`,
-        `${events - signedEvents} events after the last checkpoint: this export's seal protects them, no earlier signature does`,
+        `${events - signedEvents} ${events - signedEvents === 1 ? 'evento' : 'eventos'} sin punto de control que los cubra (posteriores al último, o confirmados después de que se firmó): los protege el sello de esta exportación, no una firma anterior`,
+        `${events - signedEvents} ${events - signedEvents === 1 ? 'event' : 'events'} under no checkpoint (recorded after the last one, or committed after it was signed): this export's seal protects them, no earlier signature does`,
       ),
     );
   }
-  return { ok: failures.length === 0, events, streams: streams.size, checkpoints, sealed, signedEvents, failures, notes };
+  return { ok: failures.length === 0, events, streams: streams.size, checkpoints, sealed, signedEvents, whole: header?.from === null && header.to === null, failures, notes };
 }

@@ -17,6 +17,8 @@ export interface SealPayload {
   exportedAt: string;
   lines: number;
   digest: string;
+  /** The signing key's id, signed too: a seal names the key it was made with. */
+  keyId: string;
 }
 
 export const sealPayload = (s: SealPayload): SealPayload => ({
@@ -27,6 +29,7 @@ export const sealPayload = (s: SealPayload): SealPayload => ({
   exportedAt: s.exportedAt,
   lines: s.lines,
   digest: s.digest,
+  keyId: s.keyId,
 });
 
 /** The running digest of an export's lines, the same on the server and in the verifier. */
