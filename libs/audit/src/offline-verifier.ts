@@ -248,8 +248,11 @@ export async function verifyExportFile(file: string, publicKeyPem: string, optio
       return fail(say(`la exportación la selló otra clave (${String(r.keyId)}), no la indicada (${ownKeyId})`, `the export was sealed by another key (${String(r.keyId)}), not the one given (${ownKeyId})`));
     }
     if (!signatureHolds(payload, r.signature, key)) return fail(say('la firma del sello no verifica', 'the seal signature does not verify'));
-    if (r.lines !== digest.lines || r.digest !== digest.hex()) {
-      return fail(say(`el sello no corresponde: las ${digest.lines} líneas anteriores no son las ${r.lines} selladas`, `the seal does not match: the ${digest.lines} lines before it are not the ${r.lines} sealed`));
+    if (r.lines !== digest.lines) {
+      return fail(say(`el sello no corresponde: selló ${r.lines} líneas y le preceden ${digest.lines}`, `the seal does not match: it sealed ${r.lines} lines and ${digest.lines} come before it`));
+    }
+    if (r.digest !== digest.hex()) {
+      return fail(say(`el sello no corresponde: el contenido de las ${r.lines} líneas anteriores no es el sellado`, `the seal does not match: the ${r.lines} lines before it are not what was sealed`));
     }
     if (!header || header.from !== r.from || header.to !== r.to || header.exportedAt !== r.exportedAt || header.format !== r.format) {
       return fail(say('la cabecera no es la sellada', 'the header is not the sealed one'));
