@@ -15,7 +15,7 @@ describe('the README walkthrough', () => {
   let base: string;
 
   beforeAll(async () => {
-    app = await startApi();
+    app = await startApi({ GOVFLOW_TASK_TIMERS: 'true' }); // the walkthrough waits for an escalation
     await seedDemo(app.get(DirectoryService), app.get(DirectoryCommands), { onlyIfEmpty: false });
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;

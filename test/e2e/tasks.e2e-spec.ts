@@ -250,11 +250,12 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
       const csvAgain = await http.get(`/v1/mesas/${t.mesa}/export?format=csv`).set(bearer(t.auditor)).expect(200);
       expect(csvAgain.text).toBe(csv.text);
       const tasksAgain = await http.get(`/v1/tasks?plan=${plan}`).set(bearer(t.auditor)).expect(200);
-      expect(tasksAgain.body.items.map((x: { id: string; status: string; version: number }) => [x.id, x.status, x.version]).sort()).toEqual(
+      // statuses, not versions: any API process of the test run may fire these overdue tasks' escalations meanwhile
+      expect(tasksAgain.body.items.map((x: { id: string; status: string }) => [x.id, x.status]).sort()).toEqual(
         [
-          [c1h2, 'validated', 4],
-          [c2h1, 'blocked', 3],
-        ].concat(tasksAgain.body.items.filter((x: { id: string }) => x.id !== c1h2 && x.id !== c2h1).map((x: { id: string }) => [x.id, 'assigned', 1])).sort(),
+          [c1h2, 'validated'],
+          [c2h1, 'blocked'],
+        ].concat(tasksAgain.body.items.filter((x: { id: string }) => x.id !== c1h2 && x.id !== c2h1).map((x: { id: string }) => [x.id, 'assigned'])).sort(),
       );
     } finally {
       t = saved;
@@ -290,6 +291,8 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
     const retry = await act(c2h1, 'start', t.tokens[m2]).set('Idempotency-Key', `start-${c2h1}`).expect(200);
     expect(retry.body).toEqual(first.body);
     await act(c2h1, 'report-progress', t.tokens[m2], { percent: 140, note: 'x' }).expect(400);
+    // JSON carries numbers as numbers: text or a boolean is not taken for one
+    for (const percent of ['50', true]) await act(c2h1, 'report-progress', t.tokens[m2], { percent, note: 'x' }).expect(400);
     await act(c2h1, 'deliver', t.tokens[m2], { evidence: [] }).expect(400);
     await act(c2h1, 'deliver', t.tokens[m2], { evidence: [{ title: 'x', sha256: 'not-a-hash' }] }).expect(400);
     await act(c2h1, 'teleport', t.tokens[m2]).expect(404);

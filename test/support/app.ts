@@ -12,7 +12,9 @@ export const ADMIN_TOKEN = `test-admin-${randomBytes(12).toString('hex')}`;
 export async function startApi(env: Record<string, string | undefined> = {}, databaseUrl = process.env.DATABASE_URL): Promise<INestApplication> {
   const url = databaseUrl;
   if (!url) throw new Error('DATABASE_URL is not set: the integration project\'s global setup should have set it');
-  const config = { ...loadConfig({ ...process.env, LOG_LEVEL: 'silent', LOG_FORMAT: 'json', ...env }), adminToken: ADMIN_TOKEN, dbPoolSize: 10 };
+  // Timers off unless a suite asks: the test tasks are overdue, and every API of the run would
+  // otherwise escalate every suite's tasks in the background, changing their versions mid-test.
+  const config = { ...loadConfig({ ...process.env, LOG_LEVEL: 'silent', LOG_FORMAT: 'json', GOVFLOW_TASK_TIMERS: 'false', ...env }), adminToken: ADMIN_TOKEN, dbPoolSize: 10 };
   const app = await createApiApp(config, url);
   await app.init();
   return app;

@@ -21,6 +21,8 @@ export interface GovflowConfig {
   signingKeyFile?: string;
   /** Minutes between scheduled checkpoints; 0 turns the schedule off. */
   checkpointMinutes: number;
+  /** Whether this process fires due task reminders and escalations (any number of processes may). */
+  taskTimers: boolean;
   /** A plan load that folds this many events past its snapshot leaves a new one; 0: no snapshots. */
   snapshotEvery: number;
   notifications: {
@@ -112,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GovflowConfig 
     signingKey: env.GOVFLOW_SIGNING_KEY || undefined,
     signingKeyFile: env.GOVFLOW_SIGNING_KEY_FILE || undefined,
     checkpointMinutes: integer(env, 'GOVFLOW_CHECKPOINT_MINUTES', 60, 0, 10_080),
+    taskTimers: flag(env, 'GOVFLOW_TASK_TIMERS', true),
     snapshotEvery: integer(env, 'GOVFLOW_SNAPSHOT_EVERY', 200, 0, 1_000_000),
     notifications: {
       smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),

@@ -39,7 +39,6 @@ export class TaskActionRequest {
 
   @ApiPropertyOptional({ description: 'report-progress: 0 to 100' })
   @IsOptional()
-  @Type(() => Number)
   @IsInt()
   @Min(0)
   @Max(100)

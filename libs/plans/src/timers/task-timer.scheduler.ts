@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { randomUUID } from 'node:crypto';
 import { Actor, TimerKind, decideTimer, planIsClosed, taskStreamId } from '@govflow/domain';
 import { DirectoryService } from '@govflow/directory';
+import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
 import { EventStore, PeriodicPass } from '@govflow/event-store';
 import { OutboxSignal } from '@govflow/notifications';
 import { appendToTask, foldTask } from '../act-on-task/task-recording';
@@ -39,10 +40,11 @@ export class TaskTimerScheduler implements OnApplicationBootstrap, OnModuleDestr
     private readonly directory: DirectoryService,
     private readonly outbox: OutboxSignal,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(GOVFLOW_CONFIG) private readonly config: GovflowConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.periodic.start();
+    if (this.config.taskTimers) this.periodic.start();
   }
 
   /** Before the pool closes: the timer in hand is fired and committed, the rest wait for the next start. */
