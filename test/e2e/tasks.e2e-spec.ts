@@ -100,8 +100,8 @@ describe('tasks over HTTP: the implementation lifecycle', () => {
       const now = await http.get(`/v1/mesas/${t.mesa}/state`).query({ at: new Date().toISOString() }).set(bearer(t.auditor)).expect(200);
       expect(now.body.plans[0]).toMatchObject({ id: plan, status: 'implementation' });
       expect(now.body.plans[0].taskStates.map((x: { id: string; status: string }) => [x.id, x.status])).toContainEqual([c1h1, 'in_progress']);
-      const early = await http.get(`/v1/mesas/${t.mesa}/state?at=2000-01-01`).set(bearer(t.auditor)).expect(200);
-      expect(early.body.plans).toEqual([]);
+      const early = await http.get(`/v1/mesas/${t.mesa}/state?at=2000-01-01`).set(bearer(t.auditor)).expect(404); // before the table existed
+      expect(early.body.detail).toMatch(new RegExp(`^La mesa ${t.mesa} no existía en ese momento`));
       const missing = await http.get(`/v1/mesas/${t.mesa}/state`).set(bearer(t.auditor)).expect(400);
       expect(missing.body.errors).toEqual([{ field: 'at', message: 'Indique «at»: el instante que quiere ver.' }]);
     } finally {

@@ -134,6 +134,11 @@ export class PlanQueries {
   /** A whole table as it was at an instant: every plan that existed then, with its tasks, replayed from the events. */
   async mesaStateAt(code: string, at: string) {
     const mesa = await this.directory.getMesa(code);
+    // As a plan before it was opened: a table before it was created is not found then.
+    const [created] = await this.store.readStream(`mesa-${code}`, { toVersion: 1 });
+    if (created && created.recordedAt > new Date(at).toISOString()) {
+      throw new NotFound({ es: `La mesa ${code} no existía en ese momento (se creó el ${created.recordedAt}).`, en: `Table ${code} did not exist then (it was created on ${created.recordedAt}).` });
+    }
     const { rows } = await this.pool.query(`SELECT id FROM plans WHERE mesa = $1 AND created_at <= $2 ORDER BY created_at, id`, [code, at]);
     const plans = [];
     for (const { id } of rows) {
