@@ -145,6 +145,8 @@ describe('plans over HTTP: the action-plan@1 workflow', () => {
     const stale = await act(id, 'submit', drafter).set('If-Match', '"7"').expect(412);
     expect(stale.body.code).toBe('PRECONDITION_FAILED');
     expect(stale.body.detail).toBe('El plan está en la versión 1, no en la 7: vuelva a cargarlo antes de decidir.');
+    const weak = await act(id, 'submit', drafter).set('If-Match', 'W/"1"').expect(412); // If-Match compares strongly: a weak tag never matches
+    expect(weak.body.detail).toBe('If-Match débil (W/) nunca coincide: envíe la versión entre comillas, p. ej. "1".');
     await act(id, 'submit', drafter).set('If-Match', '"1"').expect(200);
     // 403 wins over 412: the wrong institution with a stale version is told it may not act.
     await act(id, 'approve', drafter).set('If-Match', '"1"').expect(403);
