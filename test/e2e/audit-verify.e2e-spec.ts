@@ -133,12 +133,19 @@ describe('audit: hash-chain verification', () => {
     await erase(stream);
   });
 
-  it('signs a scheduled checkpoint when events were recorded since the last one', async () => {
-    const { CheckpointScheduler } = await import('@govflow/audit');
-    const scheduler = app.get(CheckpointScheduler);
+  it('signs a scheduled checkpoint when events were recorded since the last one, once a period across processes', async () => {
+    const { CheckpointScheduler, CheckpointService } = await import('@govflow/audit');
+    const { GOVFLOW_CONFIG } = await import('@govflow/config');
+    const { PG_POOL } = await import('@govflow/event-store');
+    // as every API process builds it, hourly; another process's checkpoint counts for this one's period
+    const hourly = (minutes: number) =>
+      new CheckpointScheduler(app.get(PG_POOL), { ...app.get(GOVFLOW_CONFIG), checkpointMinutes: minutes }, app.get(CheckpointService));
     const before = (await pool.query(`SELECT count(*)::int AS n FROM checkpoints`)).rows[0].n;
     await planStream();
-    expect(await scheduler.tick()).toBe(true);
+    expect(await hourly(60).tick()).toBe(false); // the first test signed one a moment ago
+    expect(await hourly(0.01).tick()).toBe(true); // a period of 0.6 s has passed since
+    await planStream();
+    expect(await hourly(60).tick()).toBe(false); // moved, but the last one is younger than the period
     const latest = (await pool.query(`SELECT count(*)::int AS n, max(last_position)::text AS last FROM checkpoints`)).rows[0];
     expect(latest.n).toBe(before + 1);
     const newest = (await pool.query(`SELECT max(position)::text AS p FROM events`)).rows[0].p;

@@ -169,6 +169,20 @@ if (!haveRedis) {
     expect(pending.rows[0].n).toBe(4);
     const degraded = await http.get('/health').expect(200);
     expect(degraded.body).toMatchObject({ status: 'degraded', redis: { status: 'down' } });
+    // the relay gives its claims back instead of waiting on Redis (before, it held one and hung)
+    const unclaimed = async () =>
+      (
+        await pool.query(
+          `SELECT count(*)::int AS n FROM outbox o JOIN notifications n ON n.id = o.notification_id WHERE n.plan_id = ANY($1::uuid[]) AND o.enqueued_at IS NULL`,
+          [plans],
+        )
+      ).rows[0].n === 4;
+    await eventually(unclaimed, 10_000, 'claims given back while Redis is down');
+    // and an API process stops promptly while Redis is away (before, its shutdown waited on Redis)
+    const another = await startApi({ REDIS_URL: redis.url });
+    const stopping = Date.now();
+    await another.close();
+    expect(Date.now() - stopping).toBeLessThan(10_000);
     redis = await startPrivateRedis(redis.port);
     await eventually(() => allDelivered(plans), 45_000, 'deliveries after Redis came back');
   });

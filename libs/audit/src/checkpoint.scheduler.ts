@@ -42,8 +42,11 @@ export class CheckpointScheduler implements OnApplicationBootstrap, OnModuleDest
       const { rows } = await client.query(`SELECT pg_try_advisory_lock($1) AS got`, [CHECKPOINT_LOCK]);
       if (!rows[0].got) return false;
       try {
+        // Once a period across every API process: each runs its own timer, on its own phase.
         const moved = await client.query(
-          `SELECT COALESCE((SELECT max(position) FROM events), 0) > COALESCE((SELECT max(last_position) FROM checkpoints), -1) AS moved`,
+          `SELECT COALESCE((SELECT max(position) FROM events), 0) > COALESCE((SELECT max(last_position) FROM checkpoints), -1)
+              AND COALESCE((SELECT max(created_at) FROM checkpoints) <= clock_timestamp() - $1::int * interval '1 millisecond', true) AS moved`,
+          [Math.floor(this.config.checkpointMinutes * 60_000 * 0.9)],
         );
         if (!moved.rows[0].moved) return false;
         try {

@@ -182,6 +182,8 @@ export class DeliveryService implements OnApplicationShutdown {
         WHERE id = $1 AND status = 'pending'`,
       [outboxId, attempt, message, dead, retryDelayMs(attempt, this.config.notifications.backoffMs)],
     );
+    // An operator learns of a dead notification from the log too, not only from /metrics.
+    if (dead) this.logger.warn({ outboxId, attempts: attempt, lastError: message }, 'notification dead: GET /v1/notifications?status=dead, POST …/redrive once mended');
     return dead ? 'dead' : 'retry';
   }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { Job, Worker } from 'bullmq';
 import { GOVFLOW_CONFIG, GovflowConfig } from '@govflow/config';
 import { DeliveryService } from './delivery.service';
-import { NOTIFICATION_JOB_NAMES, NOTIFICATION_QUEUE, NotificationJobName, NotificationJobs, redisConnection } from './queue';
+import { NOTIFICATION_JOB_NAMES, NOTIFICATION_QUEUE, NotificationJobName, NotificationJobs, closeWithin, redisConnection } from './queue';
 
 type Handlers = { [K in NotificationJobName]: (data: NotificationJobs[K]) => Promise<unknown> };
 
@@ -49,7 +49,15 @@ export class NotificationWorker implements OnApplicationBootstrap, OnModuleDestr
    * application shutdown): the jobs in hand are finished and recorded, not cut off mid-request.
    */
   async onModuleDestroy(): Promise<void> {
-    await this.worker?.close();
+    const worker = this.worker;
+    if (worker) {
+      // With Redis away the jobs in hand can be neither finished nor given back: after the lease
+      // time they are another worker's anyway, so the process stops instead of waiting on Redis.
+      await closeWithin(worker.close(), this.config.notifications.stalledMs, async () => {
+        this.logger.warn('Redis did not answer while stopping: the jobs in hand go to another worker after their lease');
+        await closeWithin(worker.close(true), 1_000, () => worker.disconnect());
+      });
+    }
     await this.delivery.settled();
   }
 }

@@ -6,9 +6,17 @@ import { PG_POOL } from '@govflow/event-store';
 import { claimDueOutbox, releaseClaims } from './outbox-claim';
 import { OutboxSignal } from './notification.writer';
 import { OutboxLoop } from './outbox-loop';
-import { NOTIFICATION_QUEUE, NotificationJobs, redisConnection } from './queue';
+import { NOTIFICATION_QUEUE, NotificationJobs, closeWithin, redisConnection } from './queue';
 
 const IDLE_POLL_MS = 200;
+const ADD_TIMEOUT_MS = 3_000;
+
+/** Rejects when `work` has not settled within `ms`. */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`Redis did not answer within ${ms} ms`)), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 const BATCH = 500;
 
 /**
@@ -55,8 +63,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, OnA
     return this.loop.stop();
   }
 
+  /** Closes the queue's connection; with Redis away it is dropped after 2 s rather than waited for. */
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
+    await closeWithin(this.queue.close(), 2_000, () => this.queue.disconnect());
   }
 
   /** Stops moving rows (they wait, committed, in the outbox) until resume(): for maintenance and the benchmarks. */
@@ -75,8 +84,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, OnA
     const ids = await claimDueOutbox(this.pool, BATCH, this.leaseMs);
     if (ids.length === 0) return 0;
     try {
-      await this.queue.addBulk(
-        ids.map((outboxId) => ({ name: 'deliver', data: { outboxId }, opts: { jobId: outboxId, removeOnComplete: true, removeOnFail: 1000 } })),
+      // While Redis is away the command waits in the client's queue: the pass gives up after
+      // ADD_TIMEOUT_MS, gives its claims back and warns, instead of hanging (and holding up a
+      // shutdown). If the command goes out later, jobId = outbox id makes the next enqueue a no-op.
+      await within(
+        this.queue.addBulk(ids.map((outboxId) => ({ name: 'deliver', data: { outboxId }, opts: { jobId: outboxId, removeOnComplete: true, removeOnFail: 1000 } }))),
+        ADD_TIMEOUT_MS,
       );
     } catch (error) {
       await releaseClaims(this.pool, ids);

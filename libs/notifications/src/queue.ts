@@ -23,3 +23,16 @@ export function redisConnection(redisUrl: string): ConnectionOptions {
     maxRetriesPerRequest: null,
   };
 }
+
+/**
+ * Waits for `closing` at most `ms`; then calls `giveUp` (dropping the connection) and returns.
+ * A BullMQ close waits on Redis, which during an outage never answers: a process being stopped
+ * must not wait for it.
+ */
+export async function closeWithin(closing: Promise<unknown>, ms: number, giveUp: () => Promise<unknown> | unknown): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((ok) => (timer = setTimeout(() => ok('late'), ms)));
+  const outcome = await Promise.race([closing.then(() => 'closed' as const, () => 'closed' as const), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') await Promise.resolve(giveUp()).catch(() => undefined);
+}
