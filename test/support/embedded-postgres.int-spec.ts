@@ -4,7 +4,7 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { runMigrations, startEmbeddedPostgres, type EmbeddedServer } from '../../libs/database/src';
+import { databaseUrl, runMigrations, startEmbeddedPostgres, type EmbeddedServer } from '../../libs/database/src';
 import { gone, isAlive, runCli } from './processes';
 
 async function query<T extends object>(url: string, sql: string): Promise<T[]> {
@@ -95,7 +95,7 @@ describe('the CLI on the embedded PostgreSQL that npm start keeps', () => {
     expect((await runCli(['migrate'], env)).code).toBe(2); // nothing there yet: told to run npm start or set DATABASE_URL
     running = await startEmbeddedPostgres({ dataDir });
     await query(running.url, 'CREATE DATABASE govflow');
-    const govflow = running.url.replace(/\/postgres$/, '/govflow');
+    const govflow = databaseUrl(running.url, 'govflow');
     await runMigrations(govflow);
 
     const shared = await runCli(['migrate'], env);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '@govflow/config';
-import { createDatabase, runMigrations, startEmbeddedPostgres } from '@govflow/database';
+import { createDatabase, databaseUrl, runMigrations, startEmbeddedPostgres } from '@govflow/database';
 import { DirectoryCommands, DirectoryService } from '@govflow/directory';
 import { Client } from 'pg';
 import { resolveAdminToken } from './admin-token';
@@ -16,8 +16,6 @@ async function databaseFor(dataDir: string, configured?: string): Promise<{ url:
   const { rowCount } = await client.query(`SELECT 1 FROM pg_database WHERE datname = 'govflow'`);
   await client.end();
   if (rowCount === 0) await createDatabase(server.url, 'govflow');
-  const url = new URL(server.url);
-  url.pathname = '/govflow';
   // Reused: left running by a process killed short of its shutdown (adopted: stopped when this
   // one exits), or by one that still runs and will stop it itself.
   const reused = server.adopted
@@ -25,7 +23,7 @@ async function databaseFor(dataDir: string, configured?: string): Promise<{ url:
     : server.reused
       ? ' (compartido con otro proceso en marcha, que lo detendrá)'
       : '';
-  return { url: url.toString(), embedded: `${server.dataDir}${reused}` };
+  return { url: databaseUrl(server.url, 'govflow'), embedded: `${server.dataDir}${reused}` };
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@govflow/config';
-import { runMigrations, startEmbeddedPostgres } from '@govflow/database';
+import { databaseUrl, runMigrations, startEmbeddedPostgres } from '@govflow/database';
 import { EventStore } from '@govflow/event-store';
 import { rebuildPlanAndTaskProjections } from '@govflow/plans/rebuild/rebuild-projections';
 import { REBUILD_NODE_FLAGS, relaunchWithNodeFlags } from '@govflow/plans/rebuild/rebuild-process';
@@ -52,11 +52,9 @@ async function database(): Promise<{ url: string; done: () => Promise<void> } | 
   const dataDir = join(config.dataDir, 'postgres');
   if (!existsSync(join(dataDir, 'PG_VERSION'))) return undefined;
   const server = await startEmbeddedPostgres({ dataDir });
-  const url = new URL(server.url);
-  url.pathname = '/govflow';
   // A server an API still uses is left to it; one this command started or took over is stopped.
   const shared = server.reused && !server.adopted;
-  return { url: url.toString(), done: () => (shared ? Promise.resolve() : server.stop()) };
+  return { url: databaseUrl(server.url, 'govflow'), done: () => (shared ? Promise.resolve() : server.stop()) };
 }
 
 const NO_DATABASE = [

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createPublicKey, verify as verifySignature } from 'node:crypto';
+import { KeyObject, createPublicKey, verify as verifySignature } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { canonicalJson } from '@govflow/domain';
 import { PG_POOL, StoredEvent, toStoredEvent } from '@govflow/event-store';
@@ -26,10 +26,15 @@ export interface VerificationReport {
  */
 @Injectable()
 export class AuditService {
+  /** The signing key's public half, to check the checkpoints with. */
+  private readonly publicKey: KeyObject;
+
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(SIGNING_KEY) private readonly key: SigningKey,
-  ) {}
+    @Inject(SIGNING_KEY) key: SigningKey,
+  ) {
+    this.publicKey = createPublicKey(key.publicKeyPem);
+  }
 
   async verify(): Promise<VerificationReport> {
     const client = await this.pool.connect();
@@ -128,7 +133,7 @@ export class AuditService {
     const c = toCheckpoint(row);
     try {
       const payload = Buffer.from(canonicalJson(checkpointPayload(c)), 'utf8');
-      return verifySignature(null, payload, createPublicKey(this.key.publicKeyPem), Buffer.from(c.signature, 'base64')) && merkleRoot(row.heads ?? []) === c.merkleRoot;
+      return verifySignature(null, payload, this.publicKey, Buffer.from(c.signature, 'base64')) && merkleRoot(row.heads ?? []) === c.merkleRoot;
     } catch {
       return false;
     }

@@ -40,7 +40,6 @@ const isText = (s: unknown): s is string => typeof s === 'string' && s.length > 
 
 /** One stream as read so far: hashes and positions by version. */
 interface StreamSeen {
-  first: number;
   last: number;
   lastHash: string;
   hashes: string[];
@@ -175,7 +174,7 @@ export async function verifyExportFile(file: string, publicKeyPem: string, optio
         const missing = version === 2 ? { es: 'falta la versión 1', en: 'version 1 is missing' } : { es: `faltan las versiones 1 a ${version - 1}`, en: `versions 1 to ${version - 1} are missing` };
         fail(say(`el flujo empieza en la versión ${version}: ${missing.es}`, `the stream starts at version ${version}: ${missing.en}`), streamId, version);
       }
-      const created: StreamSeen = { first: version, last: version, lastHash: r.hash, hashes: [], positions: [] };
+      const created: StreamSeen = { last: version, lastHash: r.hash, hashes: [], positions: [] };
       created.hashes[version] = r.hash;
       created.positions[version] = position;
       streams.set(streamId, created);

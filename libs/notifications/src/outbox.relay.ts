@@ -6,17 +6,11 @@ import { PG_POOL } from '@govflow/event-store';
 import { claimDueOutbox, releaseClaims } from './outbox-claim';
 import { OutboxSignal } from './notification.writer';
 import { OutboxLoop } from './outbox-loop';
-import { NOTIFICATION_QUEUE, NotificationJobs, closeWithin, redisConnection } from './queue';
+import { NOTIFICATION_QUEUE, NotificationJobs, closeWithin, redisConnection, within } from './queue';
 
 const IDLE_POLL_MS = 200;
 const ADD_TIMEOUT_MS = 3_000;
 
-/** Rejects when `work` has not settled within `ms`. */
-function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`Redis did not answer within ${ms} ms`)), ms)));
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 const BATCH = 500;
 
 /**

@@ -30,9 +30,18 @@ export function redisConnection(redisUrl: string): ConnectionOptions {
  * must not wait for it.
  */
 export async function closeWithin(closing: Promise<unknown>, ms: number, giveUp: () => Promise<unknown> | unknown): Promise<void> {
+  const late = await within(closing, ms).then(
+    () => false,
+    (error: unknown) => error instanceof RedisTimeout,
+  );
+  if (late) await Promise.resolve(giveUp()).catch(() => undefined);
+}
+
+class RedisTimeout extends Error {}
+
+/** Rejects (RedisTimeout) when `work` has not settled within `ms`. */
+export function within<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((ok) => (timer = setTimeout(() => ok('late'), ms)));
-  const outcome = await Promise.race([closing.then(() => 'closed' as const, () => 'closed' as const), late]);
-  clearTimeout(timer);
-  if (outcome === 'late') await Promise.resolve(giveUp()).catch(() => undefined);
+  const late = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new RedisTimeout(`Redis did not answer within ${ms} ms`)), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
